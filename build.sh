@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# mobilenet-wasm build driver. Subcommands:
+#   setup   install every tool the project needs (idempotent; safe to re-run on a fresh machine)
+#   build   build the wasm package (pkg/) and the demo folder (dist/www)
+#   demo    build, then serve the demo on http://127.0.0.1:${PORT:-8080}/
+#   test    run every test suite (native, wasm in Node, headless Chrome, headless Firefox)
+# Models and golden data come from $MOBILENET_DATA (default ../shared/data, next to the project root).
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+export MOBILENET_DATA=${MOBILENET_DATA:-$ROOT/../shared/data}
+export PATH="$HOME/.cargo/bin:$ROOT/.tools/node_modules/.bin:$PATH"
+
+WASM_PACK_VERSION=0.15.1
+WASM_BINDGEN_VERSION=0.2.130
+GECKODRIVER_VERSION=0.37.1
+
+log() { printf '\033[1m[build.sh]\033[0m %s\n' "$*" >&2; }
+
+have_version() { # have_version CMD VERSION: CMD --version mentions VERSION
+  command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/null | grep -q "$2"
+}
+
+cmd_setup() {
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v firefox >/dev/null; then
+    log "installing chromium, chromium-driver, firefox-esr (apt)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium chromium-driver firefox-esr >/dev/null
+  fi
+  rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  rustup component list --installed | grep -q rust-src || rustup component add rust-src
+  have_version wasm-pack "$WASM_PACK_VERSION" || cargo install --locked wasm-pack --version "$WASM_PACK_VERSION"
+  # wasm-bindgen-cli's own lockfile pins a webpki-roots the registry lacks: install without --locked.
+  have_version wasm-bindgen "$WASM_BINDGEN_VERSION" || cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  have_version geckodriver "$GECKODRIVER_VERSION" || cargo install --locked geckodriver --version "$GECKODRIVER_VERSION"
+  # npm's binaryen (Debian's v108 wasm-opt breaks wasm-bindgen output) and playwright-core for e2e tests.
+  if [ ! -x .tools/node_modules/.bin/wasm-opt ] || [ ! -d .tools/node_modules/playwright-core ]; then
+    log "installing npm tools into .tools/"
+    (cd .tools && npm ci --no-audit --no-fund --silent)
+  fi
+  if [ ! -d "$MOBILENET_DATA/models" ]; then
+    log "WARNING: no models at \$MOBILENET_DATA=$MOBILENET_DATA. Point MOBILENET_DATA at a folder holding"
+    log "  models/*.tflite, labels/, golden/ (see README.md, 'Models')."
+  fi
+  log "setup done"
+}
+
+
+need_data() {
+  if [ ! -f "$MOBILENET_DATA/models/mobilenet_v1_1.0_224_quant.tflite" ]; then
+    log "ERROR: no models under MOBILENET_DATA=$MOBILENET_DATA."
+    log "  Point MOBILENET_DATA at a folder with models/*.tflite, labels/ and golden/ (README.md, 'Models')."
+    exit 1
+  fi
+}
+
+# Single-thread SIMD128 build for the web (ES module + .wasm), the npm package's default build.
+cmd_build() {
+  need_data
+  log "building wasm (simd128, --target web) into pkg/web"
+  wasm-pack build --release --target web --out-dir pkg/web --out-name mobilenet_wasm --no-pack
+  log "assembling the demo in dist/www"
+  rm -rf dist/www && mkdir -p dist/www/models
+  cp -r www/. dist/www/
+  mkdir -p dist/www/pkg && cp pkg/web/mobilenet_wasm.js pkg/web/mobilenet_wasm_bg.wasm dist/www/pkg/
+  # Models are never committed: copy them from the data folder into the git-ignored output.
+  node tools/model-index.mjs "$MOBILENET_DATA/models" dist/www/models
+  local raw gz
+  raw=$(stat -c %s pkg/web/mobilenet_wasm_bg.wasm); gz=$(gzip -9 -c pkg/web/mobilenet_wasm_bg.wasm | wc -c)
+  log "wasm: $raw bytes raw, $gz bytes gzip"
+}
+
+cmd_demo() {
+  cmd_build
+  log "serving dist/www"
+  exec node tools/serve.mjs dist/www "${PORT:-8080}"
+}
+
+# Every suite. Each wasm-pack run must report a non-zero count of executed tests (it exits 0 when it skips all).
+run_counted() { # run_counted NAME CMD...: run, show output, fail on error or on zero tests executed
+  local name=$1; shift
+  local out; out=$(mktemp)
+  log "suite: $name"
+  if ! "$@" 2>&1 | tee "$out"; then log "FAILED: $name"; rm -f "$out"; return 1; fi
+  if ! grep -Eq 'test result: ok\. [1-9][0-9]* passed' "$out"; then
+    log "FAILED: $name executed no tests"; rm -f "$out"; return 1
+  fi
+  rm -f "$out"
+}
+
+cmd_test() {
+  need_data
+  cmd_setup
+  set -o pipefail
+  run_counted "native (cargo test)" cargo test --release
+  run_counted "wasm32 in Node" wasm-pack test --release --node
+  WASM_BINDGEN_USE_BROWSER=1 run_counted "wasm32 in headless Chrome" wasm-pack test --release --headless --chrome --chromedriver "$(command -v chromedriver)"
+  WASM_BINDGEN_USE_BROWSER=1 run_counted "wasm32 in headless Firefox" wasm-pack test --release --headless --firefox --geckodriver "$(command -v geckodriver)"
+  log "all suites passed"
+}
+
+case "${1:-}" in
+  setup) cmd_setup ;;
+  build) cmd_setup; cmd_build ;;
+  demo) cmd_setup; cmd_demo ;;
+  test) cmd_test ;;
+  *) echo "usage: $0 {setup|build|demo|test}" >&2; exit 2 ;;
+esac

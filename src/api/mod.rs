@@ -1,0 +1,150 @@
+//! The `#[wasm_bindgen]` surface: argument checks, JS types and error mapping only; no maths lives here.
+//! Errors reach JS as `Error` objects with a stable `code` (see [`crate::ErrorKind::code`]) and the instance keeps
+//! working after any error.
+
+use crate::error::Error;
+use crate::preprocess::PixelLayout;
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// Convert a crate error into a JS `Error` carrying `code`.
+fn js_error(e: Error) -> JsValue {
+    let err = js_sys::Error::new(e.message());
+    err.set_name("MobileNetError");
+    let _ = Reflect::set(&err, &"code".into(), &e.kind().code().into());
+    err.into()
+}
+
+fn check_top_k(top_k: u32) -> Result<usize, JsValue> {
+    if top_k == 0 {
+        return Err(js_error(Error::invalid("topK must be at least 1")));
+    }
+    Ok(top_k as usize)
+}
+
+/// A MobileNet V1 classifier loaded from `.tflite` bytes.
+#[wasm_bindgen]
+pub struct Classifier {
+    inner: crate::Classifier,
+}
+
+#[wasm_bindgen]
+impl Classifier {
+    /// Load a MobileNet V1 `.tflite` model (uint8 or float32, any α/ρ/class count). `labels`, one per class,
+    /// default to the built-in ImageNet labels when the model has 1001 (or 1000) classes.
+    #[wasm_bindgen(constructor)]
+    pub fn new(model: &[u8], labels: Option<Vec<String>>) -> Result<Classifier, JsValue> {
+        crate::Classifier::new(model, labels).map(|inner| Classifier { inner }).map_err(js_error)
+    }
+
+    /// Input resolution ρ: the model sees ρ×ρ RGB.
+    #[wasm_bindgen(getter, js_name = inputSize)]
+    pub fn input_size(&self) -> u32 {
+        self.inner.info().input_size as u32
+    }
+
+    #[wasm_bindgen(getter, js_name = numClasses)]
+    pub fn num_classes(&self) -> u32 {
+        self.inner.info().num_classes as u32
+    }
+
+    /// Width multiplier α (0.25, 0.5, 0.75, 1.0 for the published models).
+    #[wasm_bindgen(getter)]
+    pub fn alpha(&self) -> f32 {
+        self.inner.info().alpha
+    }
+
+    /// True for uint8 (quantised) models, false for float32.
+    #[wasm_bindgen(getter)]
+    pub fn quantized(&self) -> bool {
+        self.inner.is_quantized()
+    }
+
+    /// Length of `embed*` vectors (1024·α).
+    #[wasm_bindgen(getter, js_name = embeddingLength)]
+    pub fn embedding_length(&self) -> u32 {
+        self.inner.info().embedding_len as u32
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn labels(&self) -> Vec<String> {
+        self.inner.labels().to_vec()
+    }
+
+    /// Classify an RGBA frame (`ImageData.data`, row-major, width×height×4 bytes): centre square crop, resize to
+    /// ρ×ρ, optional horizontal mirror. Returns `[{ index, label, probability }]`, best first.
+    #[wasm_bindgen(js_name = classifyRgba)]
+    pub fn classify_rgba(&mut self, pixels: &[u8], width: u32, height: u32, top_k: u32, mirror: Option<bool>) -> Result<Array, JsValue> {
+        self.classify_pixels(pixels, width, height, PixelLayout::Rgba, top_k, mirror.unwrap_or(false))
+    }
+
+    /// Classify an RGB frame (width×height×3 bytes); see `classifyRgba`.
+    #[wasm_bindgen(js_name = classifyRgb)]
+    pub fn classify_rgb(&mut self, pixels: &[u8], width: u32, height: u32, top_k: u32, mirror: Option<bool>) -> Result<Array, JsValue> {
+        self.classify_pixels(pixels, width, height, PixelLayout::Rgb, top_k, mirror.unwrap_or(false))
+    }
+
+    /// Decode PNG/JPEG/BMP/GIF/WebP bytes in wasm and classify them.
+    #[wasm_bindgen(js_name = classifyImage)]
+    pub fn classify_image(&mut self, encoded: &[u8], top_k: u32) -> Result<Array, JsValue> {
+        let k = check_top_k(top_k)?;
+        self.inner.classify_image(encoded, k).map_err(js_error)?;
+        Ok(self.predictions(k))
+    }
+
+    /// The embedding (global-average-pooled features, length `embeddingLength`) of an RGBA frame.
+    #[wasm_bindgen(js_name = embedRgba)]
+    pub fn embed_rgba(&mut self, pixels: &[u8], width: u32, height: u32, mirror: Option<bool>) -> Result<Vec<f32>, JsValue> {
+        let e = self.inner.embed_pixels(pixels, width, height, PixelLayout::Rgba, mirror.unwrap_or(false));
+        e.map(|v| v.to_vec()).map_err(js_error)
+    }
+
+    /// The embedding of an encoded image.
+    #[wasm_bindgen(js_name = embedImage)]
+    pub fn embed_image(&mut self, encoded: &[u8]) -> Result<Vec<f32>, JsValue> {
+        self.inner.embed_image(encoded).map(|v| v.to_vec()).map_err(js_error)
+    }
+
+    /// Run an exact uint8 model input (ρ×ρ×3, RGB) and return the raw uint8 output vector (uint8 models).
+    #[wasm_bindgen(js_name = runRaw)]
+    pub fn run_raw(&mut self, input: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.inner.run_raw_u8(input).map(|v| v.to_vec()).map_err(js_error)
+    }
+
+    /// Run an exact float input (ρ×ρ×3, normalised to [-1, 1]) and return the raw float output (float models).
+    #[wasm_bindgen(js_name = runRawFloat)]
+    pub fn run_raw_float(&mut self, input: &[f32]) -> Result<Vec<f32>, JsValue> {
+        self.inner.run_raw_f32(input).map(|v| v.to_vec()).map_err(js_error)
+    }
+
+    /// Probabilities of every class from the last run.
+    pub fn probabilities(&self) -> Vec<f32> {
+        self.inner.probabilities().to_vec()
+    }
+}
+
+impl Classifier {
+    fn classify_pixels(&mut self, pixels: &[u8], w: u32, h: u32, layout: PixelLayout, top_k: u32, mirror: bool) -> Result<Array, JsValue> {
+        let k = check_top_k(top_k)?;
+        self.inner.classify_pixels(pixels, w, h, layout, mirror, k).map_err(js_error)?;
+        Ok(self.predictions(k))
+    }
+
+    fn predictions(&mut self, k: usize) -> Array {
+        let out = Array::new();
+        let ranked = self.inner.rank(k).to_vec();
+        for p in ranked {
+            let o = Object::new();
+            let _ = Reflect::set(&o, &"index".into(), &(p.index as u32).into());
+            let _ = Reflect::set(&o, &"label".into(), &self.inner.label(p.index).into());
+            let _ = Reflect::set(&o, &"probability".into(), &p.probability.into());
+            out.push(&o);
+        }
+        out
+    }
+}

@@ -1,0 +1,214 @@
+//! The Rust-level classifier: a [`Model`] plus labels, a cached frame preprocessor and reusable output buffers.
+//! This is what the wasm API wraps; it is also the API for native Rust users. Steady-state classification of
+//! same-sized frames allocates nothing.
+
+use crate::error::{Error, Result};
+use crate::model::{DType, Model, ModelInfo};
+use crate::preprocess::{self, PixelLayout, Preprocessor};
+
+/// The ImageNet labels (1001 lines, line 0 = "background"), embedded at build time from `$MOBILENET_DATA/labels`.
+const IMAGENET_1001: &str = include_str!(concat!(env!("OUT_DIR"), "/imagenet_labels_1001.txt"));
+
+/// Largest `topK` a caller may ask for beyond the class count (it is clamped to the class count).
+pub const MAX_TOP_K: usize = 1_000_000;
+
+/// One ranked class.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prediction {
+    /// Class index in the model's numbering (for ImageNet models: 0 = background).
+    pub index: usize,
+    pub probability: f32,
+}
+
+pub struct Classifier {
+    model: Model,
+    labels: Vec<String>,
+    preprocessor: Option<Preprocessor>,
+    probabilities: Vec<f32>,
+    embedding: Vec<f32>,
+    ranked: Vec<Prediction>,
+}
+
+/// Labels that fit `classes`: the caller's, else the built-in ImageNet ones when the count matches, else "class N".
+fn resolve_labels(classes: usize, labels: Option<Vec<String>>) -> Result<Vec<String>> {
+    if let Some(labels) = labels {
+        if labels.len() != classes {
+            return Err(Error::invalid(format!("{} labels given for a model with {classes} classes", labels.len())));
+        }
+        return Ok(labels);
+    }
+    let builtin: Vec<&str> = IMAGENET_1001.lines().collect();
+    Ok(match classes {
+        n if n == builtin.len() => builtin.iter().map(|s| s.to_string()).collect(),
+        n if n + 1 == builtin.len() => builtin[1..].iter().map(|s| s.to_string()).collect(),
+        n => (0..n).map(|i| format!("class {i}")).collect(),
+    })
+}
+
+/// Parse a labels text file: one label per line, trailing empty line ignored.
+pub fn parse_labels(text: &str) -> Vec<String> {
+    text.lines().map(|l| l.trim_end_matches('\r').to_string()).collect()
+}
+
+impl Classifier {
+    /// Load a MobileNet V1 `.tflite` model. `labels` (one per class) default to the built-in ImageNet labels.
+    pub fn new(model_bytes: &[u8], labels: Option<Vec<String>>) -> Result<Classifier> {
+        let model = Model::from_tflite(model_bytes)?;
+        let info = model.info().clone();
+        Ok(Classifier {
+            labels: resolve_labels(info.num_classes, labels)?,
+            model,
+            preprocessor: None,
+            probabilities: vec![0.0; info.num_classes],
+            embedding: vec![0.0; info.embedding_len],
+            ranked: Vec::with_capacity(info.num_classes.min(1024)),
+        })
+    }
+
+    pub fn info(&self) -> &ModelInfo {
+        self.model.info()
+    }
+
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    pub fn label(&self, index: usize) -> &str {
+        self.labels.get(index).map_or("", |s| s.as_str())
+    }
+
+    pub fn model_mut(&mut self) -> &mut Model {
+        &mut self.model
+    }
+
+    /// Classify a raw frame (RGBA or RGB, row-major, `width`×`height`): centre crop, resize, optional mirror.
+    pub fn classify_pixels(
+        &mut self,
+        pixels: &[u8],
+        width: u32,
+        height: u32,
+        layout: PixelLayout,
+        mirror: bool,
+        top_k: usize,
+    ) -> Result<&[Prediction]> {
+        self.infer_pixels(pixels, width, height, layout, mirror)?;
+        Ok(self.rank(top_k))
+    }
+
+    /// Decode PNG/JPEG/BMP/GIF/WebP bytes and classify them.
+    pub fn classify_image(&mut self, encoded: &[u8], top_k: usize) -> Result<&[Prediction]> {
+        let (w, h, rgb) = preprocess::decode_image(encoded, preprocess::DEFAULT_MAX_IMAGE_PIXELS)?;
+        self.infer_pixels(&rgb, w, h, PixelLayout::Rgb, false)?;
+        Ok(self.rank(top_k))
+    }
+
+    /// The embedding (global-average-pooled features, length 1024·α) of a raw frame.
+    pub fn embed_pixels(&mut self, pixels: &[u8], width: u32, height: u32, layout: PixelLayout, mirror: bool) -> Result<&[f32]> {
+        self.infer_pixels(pixels, width, height, layout, mirror)?;
+        self.model.embedding_into(&mut self.embedding);
+        Ok(&self.embedding)
+    }
+
+    /// The embedding of an encoded image.
+    pub fn embed_image(&mut self, encoded: &[u8]) -> Result<&[f32]> {
+        let (w, h, rgb) = preprocess::decode_image(encoded, preprocess::DEFAULT_MAX_IMAGE_PIXELS)?;
+        self.embed_pixels(&rgb, w, h, PixelLayout::Rgb, false)
+    }
+
+    /// Run an exact uint8 model input (ρ×ρ×3) and return the raw uint8 output (uint8 models).
+    pub fn run_raw_u8(&mut self, input: &[u8]) -> Result<&[u8]> {
+        self.model.run_u8(input)?;
+        self.model.probabilities_into(&mut self.probabilities);
+        Ok(self.model.output_u8().unwrap_or(&[]))
+    }
+
+    /// Run an exact float input (ρ×ρ×3, already normalised) and return the raw float output (float models).
+    pub fn run_raw_f32(&mut self, input: &[f32]) -> Result<&[f32]> {
+        self.model.run_f32(input)?;
+        self.model.probabilities_into(&mut self.probabilities);
+        Ok(self.model.output_f32().unwrap_or(&[]))
+    }
+
+    /// Probabilities of the last run (dequantised for uint8 models).
+    pub fn probabilities(&self) -> &[f32] {
+        &self.probabilities
+    }
+
+    /// Top-k of the last run, highest first; ties broken by the lower index (as TFLite's golden files).
+    pub fn rank(&mut self, top_k: usize) -> &[Prediction] {
+        top_k_into(&self.probabilities, top_k, &mut self.ranked);
+        &self.ranked
+    }
+
+    fn infer_pixels(&mut self, pixels: &[u8], width: u32, height: u32, layout: PixelLayout, mirror: bool) -> Result<()> {
+        let size = self.model.info().input_size as u32;
+        let reuse = self.preprocessor.as_ref().is_some_and(|p| p.source_size() == (width, height) && p.layout() == layout);
+        if !reuse {
+            self.preprocessor = Some(Preprocessor::new(width, height, layout, size)?);
+        }
+        let pre = self.preprocessor.as_mut().ok_or_else(|| Error::invalid("no preprocessor"))?;
+        pre.run_u8(pixels, mirror, self.model.rgb_input_mut())?;
+        self.model.run_rgb();
+        self.model.probabilities_into(&mut self.probabilities);
+        Ok(())
+    }
+
+    pub fn is_quantized(&self) -> bool {
+        self.model.info().dtype == DType::UInt8
+    }
+}
+
+/// Select the `k` best into `out` (cleared first) by insertion: k is small, classes are ~1000, so this beats a
+/// sort and allocates nothing once `out` has capacity.
+pub fn top_k_into(probabilities: &[f32], k: usize, out: &mut Vec<Prediction>) {
+    out.clear();
+    let k = k.min(probabilities.len());
+    if k == 0 {
+        return;
+    }
+    // a ranks before b: higher probability, then lower index. NaN ranks last.
+    let before = |a: &Prediction, b: &Prediction| {
+        let (pa, pb) = (if a.probability.is_nan() { f32::NEG_INFINITY } else { a.probability }, if b.probability.is_nan() { f32::NEG_INFINITY } else { b.probability });
+        pa > pb || (pa == pb && a.index < b.index)
+    };
+    for (index, &probability) in probabilities.iter().enumerate() {
+        let p = Prediction { index, probability };
+        if out.len() == k && !before(&p, &out[k - 1]) {
+            continue;
+        }
+        if out.len() == k {
+            out.pop();
+        }
+        let pos = out.iter().position(|q| before(&p, q)).unwrap_or(out.len());
+        out.insert(pos, p);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_k_breaks_ties_by_lower_index() {
+        let p = [0.1, 0.5, 0.2, 0.5, f32::NAN, 0.2];
+        let mut out = Vec::new();
+        top_k_into(&p, 4, &mut out);
+        let idx: Vec<usize> = out.iter().map(|p| p.index).collect();
+        assert_eq!(idx, vec![1, 3, 2, 5]);
+        top_k_into(&p, 100, &mut out);
+        assert_eq!(out.len(), 6);
+        assert_eq!(out[5].index, 4, "NaN ranks last");
+        top_k_into(&p, 0, &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn labels_fit_the_class_count() {
+        assert_eq!(resolve_labels(1001, None).unwrap()[0], "background");
+        assert_eq!(resolve_labels(1001, None).unwrap()[968], "espresso");
+        assert_eq!(resolve_labels(1000, None).unwrap()[967], "espresso");
+        assert_eq!(resolve_labels(3, None).unwrap()[2], "class 2");
+        let err = resolve_labels(3, Some(vec!["a".into()])).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument);
+    }
+}

@@ -1,0 +1,181 @@
+//! A MobileNet V1 ready to run: recognised from a `.tflite` graph, planned, with its buffers allocated.
+//!
+//! ```text
+//! bytes ─▶ tflite::parse ─▶ recognise (shape/dtype checks) ─▶ plan (weights decoded, requant precomputed)
+//!       ─▶ Model { layers, arena }  ─▶ run() per frame, no allocation
+//! ```
+
+mod executor;
+mod plan;
+mod recognise;
+
+pub use plan::{F32Layer, Planned, PlannedLayers, Q8Layer, QuantParams};
+pub use recognise::{recognise, DType, LayerKind, LayerSpec, Recognised, MAX_ACTIVATION_ELEMENTS, MAX_INPUT_SIZE};
+
+use crate::error::{Error, Result};
+use executor::{Arena, INPUT, POOLED, PROBS};
+
+/// What the model is, as read from the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelInfo {
+    /// Input resolution ρ (the model takes ρ×ρ RGB).
+    pub input_size: usize,
+    /// Width multiplier α, derived from the pooled feature width (1024·α).
+    pub alpha: f32,
+    pub num_classes: usize,
+    /// Length of the embedding (the global-average-pooled features).
+    pub embedding_len: usize,
+    pub dtype: DType,
+    /// Depthwise-separable blocks (13 in MobileNet V1).
+    pub blocks: usize,
+    /// The flatbuffer's description string.
+    pub description: String,
+}
+
+enum Net {
+    Q8 { layers: Vec<Planned<Q8Layer>>, arena: Arena<u8>, embedding: QuantParams, output: QuantParams },
+    /// `rgb` stages the u8 frame; it is normalised into the float input slot at run time.
+    F32 { layers: Vec<Planned<F32Layer>>, arena: Arena<f32>, rgb: Vec<u8> },
+}
+
+/// A loaded, runnable model. Not `Sync`: one inference at a time per instance.
+pub struct Model {
+    info: ModelInfo,
+    net: Net,
+}
+
+impl Model {
+    /// Parse, recognise and plan a `.tflite` file. Every failure is a typed [`Error`].
+    pub fn from_tflite(bytes: &[u8]) -> Result<Model> {
+        let graph = crate::tflite::parse(bytes)?;
+        let r = recognise(&graph)?;
+        let info = ModelInfo {
+            input_size: r.input_size,
+            alpha: r.alpha,
+            num_classes: r.num_classes,
+            embedding_len: r.embedding_len,
+            dtype: r.dtype,
+            blocks: r.layers.iter().filter(|l| l.kind == LayerKind::Depthwise).count(),
+            description: graph.description.clone(),
+        };
+        let net = match plan::plan(&graph, &r)? {
+            PlannedLayers::Q8 { layers, embedding, output } => {
+                let arena = Arena::new(&layers);
+                Net::Q8 { layers, arena, embedding, output }
+            }
+            PlannedLayers::F32 { layers } => {
+                let arena = Arena::new(&layers);
+                Net::F32 { layers, arena, rgb: vec![0; r.input_size * r.input_size * 3] }
+            }
+        };
+        Ok(Model { info, net })
+    }
+
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    /// Elements of one model input (ρ·ρ·3).
+    pub fn input_len(&self) -> usize {
+        self.info.input_size * self.info.input_size * 3
+    }
+
+    /// The buffer a frame is preprocessed into: RGB u8, ρ×ρ. For uint8 models it *is* the network input.
+    pub fn rgb_input_mut(&mut self) -> &mut [u8] {
+        match &mut self.net {
+            Net::Q8 { arena, .. } => arena.slot_mut(INPUT),
+            Net::F32 { rgb, .. } => rgb,
+        }
+    }
+
+    /// Run on the RGB frame staged in [`Model::rgb_input_mut`] (float models normalise it as `(p-127.5)/127.5`).
+    pub fn run_rgb(&mut self) {
+        if let Net::F32 { arena, rgb, .. } = &mut self.net {
+            crate::preprocess::normalize_to_f32(rgb, arena.slot_mut(INPUT));
+        }
+        self.run_staged(None, None);
+    }
+
+    /// Run on an exact uint8 input tensor (uint8 models only; for exactness tests and raw use).
+    pub fn run_u8(&mut self, input: &[u8]) -> Result<()> {
+        self.check_len(input.len())?;
+        match &mut self.net {
+            Net::Q8 { arena, .. } => arena.slot_mut(INPUT).copy_from_slice(input),
+            Net::F32 { .. } => return Err(Error::invalid("this is a float32 model: pass a Float32Array input")),
+        }
+        self.run_staged(None, None);
+        Ok(())
+    }
+
+    /// Run on an exact float32 input tensor (float models only).
+    pub fn run_f32(&mut self, input: &[f32]) -> Result<()> {
+        self.check_len(input.len())?;
+        match &mut self.net {
+            Net::F32 { arena, .. } => arena.slot_mut(INPUT).copy_from_slice(input),
+            Net::Q8 { .. } => return Err(Error::invalid("this is a uint8 model: pass a Uint8Array input")),
+        }
+        self.run_staged(None, None);
+        Ok(())
+    }
+
+    /// Run with an observer of every layer's output, keyed by TFLite operator index (tests, debugging).
+    pub fn run_observed(&mut self, on_u8: Option<&mut dyn FnMut(usize, &[u8])>, on_f32: Option<&mut dyn FnMut(usize, &[f32])>) {
+        self.run_staged(on_u8, on_f32);
+    }
+
+    fn run_staged(&mut self, on_u8: Option<&mut dyn FnMut(usize, &[u8])>, on_f32: Option<&mut dyn FnMut(usize, &[f32])>) {
+        match &mut self.net {
+            Net::Q8 { layers, arena, .. } => executor::run_q8(layers, arena, on_u8),
+            Net::F32 { layers, arena, .. } => executor::run_f32(layers, arena, on_f32),
+        }
+    }
+
+    fn check_len(&self, len: usize) -> Result<()> {
+        let want = self.input_len();
+        if len != want {
+            let r = self.info.input_size;
+            return Err(Error::invalid(format!("input has {len} elements, the model takes {r}×{r}×3 = {want}")));
+        }
+        Ok(())
+    }
+
+    /// The raw uint8 output of the last run (uint8 models).
+    pub fn output_u8(&self) -> Option<&[u8]> {
+        match &self.net {
+            Net::Q8 { arena, .. } => Some(arena.slot(PROBS)),
+            Net::F32 { .. } => None,
+        }
+    }
+
+    /// The raw float output of the last run (float models).
+    pub fn output_f32(&self) -> Option<&[f32]> {
+        match &self.net {
+            Net::F32 { arena, .. } => Some(arena.slot(PROBS)),
+            Net::Q8 { .. } => None,
+        }
+    }
+
+    /// Probabilities of the last run, dequantised for uint8 models. `out.len()` must be `num_classes`.
+    pub fn probabilities_into(&self, out: &mut [f32]) {
+        match &self.net {
+            Net::Q8 { arena, output, .. } => {
+                for (o, &q) in out.iter_mut().zip(arena.slot(PROBS)) {
+                    *o = output.dequantize(q);
+                }
+            }
+            Net::F32 { arena, .. } => out.copy_from_slice(&arena.slot(PROBS)[..out.len()]),
+        }
+    }
+
+    /// The pooled feature vector of the last run (the embedding), dequantised. `out.len()` must be `embedding_len`.
+    pub fn embedding_into(&self, out: &mut [f32]) {
+        match &self.net {
+            Net::Q8 { arena, embedding, .. } => {
+                for (o, &q) in out.iter_mut().zip(arena.slot(POOLED)) {
+                    *o = embedding.dequantize(q);
+                }
+            }
+            Net::F32 { arena, .. } => out.copy_from_slice(&arena.slot(POOLED)[..out.len()]),
+        }
+    }
+}
