@@ -78,26 +78,32 @@ cmd_demo() {
 }
 
 # Every suite. Each wasm-pack run must report a non-zero count of executed tests (it exits 0 when it skips all).
+TOTAL_PASSED=0
+SUITES=()
 run_counted() { # run_counted NAME CMD...: run, show output, fail on error or on zero tests executed
   local name=$1; shift
   local out; out=$(mktemp)
   log "suite: $name"
   if ! "$@" 2>&1 | tee "$out"; then log "FAILED: $name"; rm -f "$out"; return 1; fi
-  if ! grep -Eq 'test result: ok\. [1-9][0-9]* passed' "$out"; then
-    log "FAILED: $name executed no tests"; rm -f "$out"; return 1
-  fi
+  local n
+  n=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$out" | awk '{s+=$4} END {print s+0}')
   rm -f "$out"
+  if [ "$n" -eq 0 ]; then log "FAILED: $name executed no tests"; return 1; fi
+  TOTAL_PASSED=$((TOTAL_PASSED + n))
+  SUITES+=("$name: $n passed")
 }
 
 cmd_test() {
   need_data
   cmd_setup
   set -o pipefail
-  run_counted "native (cargo test)" cargo test --release
+  run_counted "native (cargo test)" cargo test --release --lib --tests
   run_counted "wasm32 in Node" wasm-pack test --release --node
   WASM_BINDGEN_USE_BROWSER=1 run_counted "wasm32 in headless Chrome" wasm-pack test --release --headless --chrome --chromedriver "$(command -v chromedriver)"
   WASM_BINDGEN_USE_BROWSER=1 run_counted "wasm32 in headless Firefox" wasm-pack test --release --headless --firefox --geckodriver "$(command -v geckodriver)"
+  for s in "${SUITES[@]}"; do log "$s"; done
   log "all suites passed"
+  echo "tests: $TOTAL_PASSED passed, 0 failed"
 }
 
 case "${1:-}" in

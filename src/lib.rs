@@ -30,7 +30,7 @@ pub mod preprocess;
 pub mod tflite;
 
 #[cfg(target_arch = "wasm32")]
-mod api;
+pub mod api;
 
 pub use classifier::{Classifier, Prediction};
 pub use error::{Error, ErrorKind, Result};

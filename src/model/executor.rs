@@ -1,9 +1,8 @@
-//! The executor: runs a plan's layers in order over a fixed set of buffers allocated once at load. Classifying a
-//! frame allocates nothing. Which kernel variant runs for a layer is decided here, in one place.
+//! The executor's memory: a fixed set of buffers allocated once at load, and the route of every layer through them.
+//! Classifying a frame allocates nothing. The per-dtype run loops live in `q8.rs` and `f32.rs`.
 
-use super::plan::{F32Layer, Planned, Q8Layer};
+use super::plan::Planned;
 use super::recognise::LayerKind;
-use crate::kernels::{f32 as kf32, q8 as kq8};
 
 /// Buffer slots. Activations ping-pong between `PING` and `PONG`; the pooled feature vector, the logits and the
 /// probabilities get slots of their own so they can be read after a run (embedding, raw output).
@@ -57,7 +56,7 @@ impl<T> Arena<T> {
         &mut self.bufs[s]
     }
     /// Layer `i`'s input (shared) and output (exclusive) buffers, trimmed to the layer's sizes.
-    fn io(&mut self, i: usize, in_len: usize, out_len: usize) -> (&[T], &mut [T]) {
+    pub(super) fn io(&mut self, i: usize, in_len: usize, out_len: usize) -> (&[T], &mut [T]) {
         let (s, d) = self.routes[i];
         debug_assert_ne!(s, d);
         let (lo, hi) = self.bufs.split_at_mut(s.max(d));
@@ -66,40 +65,3 @@ impl<T> Arena<T> {
     }
 }
 
-/// Run every uint8 layer; `observe(op_index, output)` sees each layer's output (for per-layer golden tests).
-pub fn run_q8(layers: &[Planned<Q8Layer>], arena: &mut Arena<u8>, mut observe: Option<&mut dyn FnMut(usize, &[u8])>) {
-    for (i, l) in layers.iter().enumerate() {
-        let w = &l.window;
-        let (input, output) = arena.io(i, w.input_len(), w.output_len());
-        match &l.params {
-            Q8Layer::Conv { filter, bias, q } => kq8::conv2d_ref(w, input, filter, bias, q, output),
-            Q8Layer::Depthwise { filter, bias, q } => kq8::depthwise_conv2d_ref(w, input, filter, bias, q, output),
-            Q8Layer::AveragePool { act_min, act_max } => kq8::average_pool_ref(w, *act_min, *act_max, input, output),
-            Q8Layer::Softmax { q } => kq8::softmax_ref(q, input, output),
-        }
-        if let Some(f) = observe.as_mut() {
-            f(l.op_index, output);
-        }
-    }
-}
-
-/// Run every float layer; see [`run_q8`].
-pub fn run_f32(layers: &[Planned<F32Layer>], arena: &mut Arena<f32>, mut observe: Option<&mut dyn FnMut(usize, &[f32])>) {
-    for (i, l) in layers.iter().enumerate() {
-        let w = &l.window;
-        let (input, output) = arena.io(i, w.input_len(), w.output_len());
-        match &l.params {
-            F32Layer::Conv { filter, bias, act_min, act_max } => {
-                kf32::conv2d_ref(w, input, filter, bias, *act_min, *act_max, output)
-            }
-            F32Layer::Depthwise { filter, bias, act_min, act_max } => {
-                kf32::depthwise_conv2d_ref(w, input, filter, bias, *act_min, *act_max, output)
-            }
-            F32Layer::AveragePool { act_min, act_max } => kf32::average_pool_ref(w, *act_min, *act_max, input, output),
-            F32Layer::Softmax { beta } => kf32::softmax_ref(*beta, input, output),
-        }
-        if let Some(f) = observe.as_mut() {
-            f(l.op_index, output);
-        }
-    }
-}

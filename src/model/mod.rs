@@ -6,10 +6,14 @@
 //! ```
 
 mod executor;
+mod f32;
 mod plan;
+mod q8;
 mod recognise;
 
-pub use plan::{F32Layer, Planned, PlannedLayers, Q8Layer, QuantParams};
+pub use f32::F32Layer;
+pub use plan::{Planned, PlannedLayers, QuantParams};
+pub use q8::Q8Layer;
 pub use recognise::{recognise, DType, LayerKind, LayerSpec, Recognised, MAX_ACTIVATION_ELEMENTS, MAX_INPUT_SIZE};
 
 use crate::error::{Error, Result};
@@ -125,8 +129,8 @@ impl Model {
 
     fn run_staged(&mut self, on_u8: Option<&mut dyn FnMut(usize, &[u8])>, on_f32: Option<&mut dyn FnMut(usize, &[f32])>) {
         match &mut self.net {
-            Net::Q8 { layers, arena, .. } => executor::run_q8(layers, arena, on_u8),
-            Net::F32 { layers, arena, .. } => executor::run_f32(layers, arena, on_f32),
+            Net::Q8 { layers, arena, .. } => q8::run_q8(layers, arena, on_u8),
+            Net::F32 { layers, arena, .. } => f32::run_f32(layers, arena, on_f32),
         }
     }
 
