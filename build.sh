@@ -93,6 +93,19 @@ run_counted() { # run_counted NAME CMD...: run, show output, fail on error or on
   SUITES+=("$name: $n passed")
 }
 
+run_script() { # run_script NAME CMD...: a suite that ends with an 'N passed, M failed' line
+  local name=$1; shift
+  local out; out=$(mktemp)
+  log "suite: $name"
+  if ! "$@" 2>&1 | tee "$out"; then log "FAILED: $name"; rm -f "$out"; return 1; fi
+  local n
+  n=$(grep -Eo '^[0-9]+ passed, 0 failed' "$out" | tail -1 | awk '{print $1}')
+  rm -f "$out"
+  if [ -z "$n" ] || [ "$n" -eq 0 ]; then log "FAILED: $name executed no tests"; return 1; fi
+  TOTAL_PASSED=$((TOTAL_PASSED + n))
+  SUITES+=("$name: $n passed")
+}
+
 cmd_test() {
   need_data
   cmd_setup
@@ -101,6 +114,8 @@ cmd_test() {
   run_counted "wasm32 in Node" wasm-pack test --release --node
   WASM_BINDGEN_USE_BROWSER=1 run_counted "wasm32 in headless Chrome" wasm-pack test --release --headless --chrome --chromedriver "$(command -v chromedriver)"
   WASM_BINDGEN_USE_BROWSER=1 run_counted "wasm32 in headless Firefox" wasm-pack test --release --headless --firefox --geckodriver "$(command -v geckodriver)"
+  cmd_build
+  run_script "demo page e2e (headless Chromium, fake webcam)" node tests/e2e/smoke.mjs
   for s in "${SUITES[@]}"; do log "$s"; done
   log "all suites passed"
   echo "tests: $TOTAL_PASSED passed, 0 failed"

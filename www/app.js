@@ -95,6 +95,7 @@ $('camera').onclick = async () => {
   video.srcObject = stream;
   await video.play();
   $('camera').textContent = 'Stop camera';
+  status(`Camera on (${video.videoWidth}×${video.videoHeight}). Classifying…`);
   pump();
 };
 $('mirror').onchange = () => video.classList.toggle('mirrored', $('mirror').checked);
