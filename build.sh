@@ -4,6 +4,7 @@
 #   build   build the wasm package (pkg/) and the demo folder (dist/www)
 #   demo    build, then serve the demo on http://127.0.0.1:${PORT:-8080}/
 #   test    run every test suite (native, wasm in Node, headless Chrome, headless Firefox)
+#   bench   build, then the side-by-side benchmark vs TFLite/TF.js/ORT wasm (bench/, BENCHMARKS.md); args pass through
 # Models and golden data come from $MOBILENET_DATA (default ../shared/data, next to the project root).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -60,6 +61,7 @@ cmd_build() {
   need_data
   log "building wasm (simd128, --target web) into pkg/web"
   wasm-pack build --release --target web --out-dir pkg/web --out-name mobilenet_wasm --no-pack
+  build_threads
   log "assembling the demo in dist/www"
   rm -rf dist/www && mkdir -p dist/www/models
   cp -r www/. dist/www/
@@ -69,6 +71,20 @@ cmd_build() {
   local raw gz
   raw=$(stat -c %s pkg/web/mobilenet_wasm_bg.wasm); gz=$(gzip -9 -c pkg/web/mobilenet_wasm_bg.wasm | wc -c)
   log "wasm: $raw bytes raw, $gz bytes gzip"
+}
+
+# Threaded build (wasm-bindgen-rayon): shared memory needs atomics in std itself, so std is rebuilt (-Z build-std,
+# allowed on stable through RUSTC_BOOTSTRAP) with explicit shared-memory link args, in its own target dir because
+# RUSTFLAGS replace .cargo/config.toml's.
+THREADS_RUSTFLAGS="-C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128 \
+ -C link-arg=--shared-memory -C link-arg=--import-memory -C link-arg=--max-memory=1073741824 \
+ -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size -C link-arg=--export=__tls_align \
+ -C link-arg=--export=__tls_base"
+build_threads() {
+  log "building wasm (simd128 + threads, --target web) into pkg/web-threads"
+  RUSTC_BOOTSTRAP=1 RUSTFLAGS="$THREADS_RUSTFLAGS" CARGO_TARGET_DIR=target-threads \
+    wasm-pack build --release --target web --out-dir pkg/web-threads --out-name mobilenet_wasm --no-pack \
+    -- --features threads -Z build-std=panic_abort,std
 }
 
 cmd_demo() {
@@ -116,9 +132,20 @@ cmd_test() {
   WASM_BINDGEN_USE_BROWSER=1 run_counted "wasm32 in headless Firefox" wasm-pack test --release --headless --firefox --geckodriver "$(command -v geckodriver)"
   cmd_build
   run_script "demo page e2e (headless Chromium, fake webcam)" node tests/e2e/smoke.mjs
+  run_script "threaded build e2e (golden suite in a Worker, with and without isolation)" node tests/e2e/threads.mjs
   for s in "${SUITES[@]}"; do log "$s"; done
   log "all suites passed"
   echo "tests: $TOTAL_PASSED passed, 0 failed"
+}
+
+# The side-by-side benchmark (not a test). Its peers are dev dependencies of bench/ only, installed from
+# bench/package-lock.json when node_modules is missing or older than the lockfile.
+cmd_bench() {
+  if [ ! bench/node_modules/.package-lock.json -nt bench/package-lock.json ]; then
+    log "installing bench dependencies (bench/package-lock.json)"
+    (cd bench && npm ci --no-audit --no-fund --silent)
+  fi
+  node bench/bench.mjs "$@"
 }
 
 case "${1:-}" in
@@ -126,5 +153,6 @@ case "${1:-}" in
   build) cmd_setup; cmd_build ;;
   demo) cmd_setup; cmd_demo ;;
   test) cmd_test ;;
-  *) echo "usage: $0 {setup|build|demo|test}" >&2; exit 2 ;;
+  bench) shift; cmd_setup; cmd_build; cmd_bench "$@" ;;
+  *) echo "usage: $0 {setup|build|demo|test|bench [args]}" >&2; exit 2 ;;
 esac

@@ -1,0 +1,158 @@
+//! Splitting one layer across threads. A layer's output rows (or, for 1×1 convolutions, its pixels) are cut into
+//! contiguous blocks; each block becomes a smaller [`Window2d`] over the input rows it reads, so every kernel — scalar
+//! or SIMD — runs unchanged on its block and no output element is computed differently: results are identical for
+//! any thread count (uint8 byte-identical, float bit-identical per element).
+//!
+//! With the `threads` feature the blocks run on the rayon pool (in the browser: wasm-bindgen-rayon's Web Workers);
+//! without it, or with a pool of one, the layer runs as one block on the calling thread.
+
+use crate::kernels::Window2d;
+use std::ops::Range;
+
+/// Threads the current pool offers (1 without the `threads` feature).
+pub fn threads() -> usize {
+    #[cfg(feature = "threads")]
+    {
+        rayon::current_num_threads()
+    }
+    #[cfg(not(feature = "threads"))]
+    {
+        1
+    }
+}
+
+/// The sub-window computing output rows `rows`, with the input rows it reads (as an element range of the input)
+/// and the element range of the output it writes.
+pub fn split_rows(w: &Window2d, rows: Range<usize>) -> (Window2d, Range<usize>, Range<usize>) {
+    let first_in = (rows.start * w.stride_h) as isize - w.pad_top as isize;
+    let last_in = ((rows.end - 1) * w.stride_h + w.kernel_h) as isize - w.pad_top as isize; // exclusive
+    let in_start = first_in.max(0) as usize;
+    let in_end = (last_in.max(0) as usize).min(w.in_h);
+    let sub = Window2d {
+        in_h: in_end.saturating_sub(in_start),
+        out_h: rows.len(),
+        pad_top: (in_start as isize - first_in) as usize,
+        ..*w
+    };
+    let row_in = w.in_w * w.in_c;
+    let row_out = w.out_w * w.out_c;
+    (sub, in_start * row_in..in_end.max(in_start) * row_in, rows.start * row_out..rows.end * row_out)
+}
+
+/// A 1×1 stride-1 unpadded convolution seen as one row of `pixels` pixels, so it can be split per pixel.
+fn as_pixel_row(w: &Window2d) -> Option<Window2d> {
+    let pointwise = (w.kernel_h, w.kernel_w, w.stride_h, w.stride_w, w.pad_top, w.pad_left) == (1, 1, 1, 1, 0, 0);
+    (pointwise && w.in_h == w.out_h && w.in_w == w.out_w).then(|| {
+        let pixels = w.out_h * w.out_w;
+        Window2d { in_h: 1, in_w: pixels, out_h: 1, out_w: pixels, ..*w }
+    })
+}
+
+/// Below this many multiply-adds a layer is not worth splitting (thread hand-off costs a few microseconds).
+const MIN_WORK_PER_TASK: usize = 200_000;
+
+/// Run `kernel(window, input, output)` over `w`, split into blocks across the pool when it pays. Each block gets
+/// its sub-window, the input elements it reads, and the output elements it writes.
+pub fn for_each_block<T, F>(w: &Window2d, input: &[T], output: &mut [T], kernel: F)
+where
+    T: Send + Sync,
+    F: Fn(&Window2d, &[T], &mut [T]) + Send + Sync,
+{
+    let work = w.output_len() * w.kernel_h * w.kernel_w * if w.in_c == w.out_c { 1 } else { w.in_c };
+    let blocks = threads().min(work / MIN_WORK_PER_TASK).max(1);
+    // Pointwise convs split by pixel (late layers have only 7 rows), others by output row.
+    let geometry = as_pixel_row(w).filter(|p| p.out_w >= blocks);
+    let (whole, rows) = match geometry {
+        Some(p) => (p, p.out_w),
+        None => (*w, w.out_h),
+    };
+    if blocks <= 1 || rows < 2 {
+        kernel(w, input, output);
+        return;
+    }
+    let blocks = blocks.min(rows);
+    let ranges: Vec<Range<usize>> = (0..blocks).map(|b| rows * b / blocks..rows * (b + 1) / blocks).collect();
+    run_blocks(&whole, geometry.is_some(), &ranges, input, output, &kernel);
+}
+
+fn run_blocks<T, F>(w: &Window2d, by_pixel: bool, ranges: &[Range<usize>], input: &[T], output: &mut [T], kernel: &F)
+where
+    T: Send + Sync,
+    F: Fn(&Window2d, &[T], &mut [T]) + Send + Sync,
+{
+    // The ranges tile the output front to back, so the output splits into consecutive disjoint blocks.
+    let mut jobs = Vec::with_capacity(ranges.len());
+    let mut rest = output;
+    for r in ranges {
+        let (sub, in_range, out_range) = if by_pixel { split_pixels(w, r.clone()) } else { split_rows(w, r.clone()) };
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(out_range.len());
+        rest = tail;
+        jobs.push((sub, &input[in_range], head));
+    }
+    #[cfg(feature = "threads")]
+    {
+        use rayon::prelude::*;
+        jobs.into_par_iter().for_each(|(sub, inp, out)| kernel(&sub, inp, out));
+    }
+    #[cfg(not(feature = "threads"))]
+    for (sub, inp, out) in jobs {
+        kernel(&sub, inp, out);
+    }
+}
+
+/// Pixel range of a pointwise conv seen as one row (see [`as_pixel_row`]).
+fn split_pixels(w: &Window2d, px: Range<usize>) -> (Window2d, Range<usize>, Range<usize>) {
+    let sub = Window2d { in_w: px.len(), out_w: px.len(), ..*w };
+    (sub, px.start * w.in_c..px.end * w.in_c, px.start * w.out_c..px.end * w.out_c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::q8::{conv2d_ref, depthwise_conv2d_ref, ConvQuant, Requantize};
+
+    fn window(in_hw: usize, c_in: usize, c_out: usize, k: usize, s: usize, pad: usize) -> Window2d {
+        let out = (in_hw + 2 * pad - k) / s + 1;
+        Window2d {
+            in_h: in_hw, in_w: in_hw + 1, in_c: c_in, out_h: out, out_w: (in_hw + 1 + 2 * pad - k) / s + 1, out_c: c_out,
+            kernel_h: k, kernel_w: k, stride_h: s, stride_w: s, pad_top: pad, pad_left: pad,
+        }
+    }
+
+    /// Every row split of every layer shape gives the same bytes as the whole layer.
+    #[test]
+    fn any_row_split_matches_the_whole_layer() {
+        let q = ConvQuant {
+            input_zero_point: 7, filter_zero_point: 130, output_zero_point: 3,
+            requant: Requantize::from_real(0.0031), act_min: 3, act_max: 250,
+        };
+        let mut seed = 0x2545_f491_u32;
+        let mut rnd = move || { seed ^= seed << 13; seed ^= seed >> 17; seed ^= seed << 5; (seed >> 8) as u8 };
+        for (in_hw, c_in, c_out, k, s, pad, depthwise) in
+            [(9, 3, 5, 3, 2, 1, false), (7, 5, 5, 3, 1, 1, true), (8, 4, 4, 3, 2, 1, true), (6, 6, 7, 1, 1, 0, false)]
+        {
+            let w = window(in_hw, c_in, c_out, k, s, pad);
+            let input: Vec<u8> = (0..w.input_len()).map(|_| rnd()).collect();
+            let flen = if depthwise { k * k * c_in } else { c_out * k * k * c_in };
+            let filter: Vec<u8> = (0..flen).map(|_| rnd()).collect();
+            let bias: Vec<i32> = (0..c_out as i32).map(|i| i * 97 - 200).collect();
+            let run = |w: &Window2d, i: &[u8], o: &mut [u8]| {
+                if depthwise { depthwise_conv2d_ref(w, i, &filter, &bias, &q, o) } else { conv2d_ref(w, i, &filter, &bias, &q, o) }
+            };
+            let mut whole = vec![0u8; w.output_len()];
+            run(&w, &input, &mut whole);
+            for blocks in 2..=w.out_h {
+                let ranges: Vec<_> = (0..blocks).map(|b| w.out_h * b / blocks..w.out_h * (b + 1) / blocks).collect();
+                let mut split = vec![0u8; w.output_len()];
+                run_blocks(&w, false, &ranges, &input, &mut split, &run);
+                assert_eq!(split, whole, "{blocks} row blocks of {w:?}");
+            }
+            if let Some(p) = as_pixel_row(&w) {
+                let ranges = [0..5, 5..17, 17..p.out_w];
+                let mut split = vec![0u8; w.output_len()];
+                run_blocks(&p, true, &ranges, &input, &mut split, &run);
+                assert_eq!(split, whole, "pixel blocks of {w:?}");
+            }
+        }
+    }
+}

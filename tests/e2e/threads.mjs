@@ -1,0 +1,56 @@
+// Threaded build e2e: the golden suite (45 cases) runs in a Worker of a page served WITH cross-origin isolation
+// (threaded build, ≥ 2 threads) and WITHOUT (falls back to the single-thread build); both must be exact.
+// Usage: node tests/e2e/threads.mjs (after ./build.sh build).
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+
+const root = resolve(new URL('../..', import.meta.url).pathname);
+const { chromium } = createRequire(join(root, '.tools/package.json'))('playwright-core');
+const data = resolve(process.env.MOBILENET_DATA ?? join(root, '../shared/data'));
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--proxy-server=http://127.0.0.1:9'];
+
+const site = await mkdtemp(join(tmpdir(), 'mnw-threads-'));
+await symlink(join(root, 'tests/e2e/golden-page'), join(site, 'page'));
+await symlink(join(root, 'pkg/web'), join(site, 'pkg'));
+await symlink(join(root, 'pkg/web-threads'), join(site, 'pkg-threads'));
+await symlink(data, join(site, 'data'));
+
+async function serve(extra) {
+  const server = spawn('node', [join(root, 'tools/serve.mjs'), site, '0', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const origin = await new Promise((ok) => server.stdout.on('data', (d) => { const m = /http:\/\/127\.0\.0\.1:\d+/.exec(String(d)); if (m) ok(m[0]); }));
+  return { server, origin };
+}
+
+let passed = 0, failed = 0;
+const check = (ok, what) => { console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`); ok ? passed++ : failed++; };
+try {
+  for (const [label, extra, wantBuild] of [['with isolation', [], 'threads'], ['without isolation', ['--no-isolation'], 'single']]) {
+    const { server, origin } = await serve(extra);
+    const ctx = await chromium.launchPersistentContext(join(site, `profile-${wantBuild}`), { executablePath: '/usr/bin/chromium', args: FLAGS });
+    try {
+      const page = await ctx.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`${origin}/page/index.html?threads=2`);
+      await page.waitForFunction(() => window.result, null, { timeout: 600000 });
+      const r = await page.evaluate(() => window.result);
+      console.log(`${label}: ${JSON.stringify(r)}`);
+      check(!r.error, `${label}: suite ran ${r.error ?? ''}`);
+      check(r.build === wantBuild, `${label}: chose the ${r.build} build (want ${wantBuild})`);
+      check(wantBuild === 'threads' ? r.threadCount >= 2 : r.threadCount === 1, `${label}: ${r.threadCount} threads`);
+      check(r.cases === 45 && r.failures?.length === 0, `${label}: ${r.cases} golden cases, ${r.exact} exact, failures: ${r.failures?.join('; ')}`);
+      check(errors.length === 0, `${label}: no page errors ${errors.join(' | ')}`);
+    } finally {
+      await ctx.close();
+      server.kill();
+    }
+  }
+} finally {
+  await rm(site, { recursive: true, force: true });
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
