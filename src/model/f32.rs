@@ -1,18 +1,37 @@
 //! The float32 network: how each recognised layer is planned and run. The choice of kernel variant for every
-//! float layer is made here, in one place.
+//! float layer is made here, in one place ([`plan_f32`]):
+//!
+//! | layer                       | wasm32 (SIMD128, or relaxed SIMD when built with it) | native        |
+//! |-----------------------------|-------------------------------------------------------|---------------|
+//! | 1×1 stride-1 conv           | GEMM over weights packed at load (`Pointwise`)        | `conv2d_ref`  |
+//! | other conv (the 3×3/2 stem) | im2col + the same GEMM (`ConvIm2col`)                 | `conv2d_ref`  |
+//! | depthwise                   | channel-vectorised, 3×3 fast path (`DepthwiseSimd`)  | reference     |
+//! | average pool, softmax       | scalar reference (well under 1 % of the time)        | reference     |
 
 use super::executor::Arena;
 use super::plan::{constant, le_words, Planned};
 use super::recognise::{LayerKind, LayerSpec};
 use crate::error::{Error, Result};
 use crate::kernels::f32 as kf32;
+use crate::kernels::Window2d;
 use crate::tflite::{self, Graph};
 
 /// One float layer with everything its kernel needs.
 #[derive(Debug, Clone)]
 pub enum F32Layer {
+    /// Reference convolution, TFLite's OHWI filter (native builds).
     Conv { filter: Vec<f32>, bias: Vec<f32>, act_min: f32, act_max: f32 },
+    /// Reference depthwise convolution, filter `[kh][kw][c]` (native builds).
     Depthwise { filter: Vec<f32>, bias: Vec<f32>, act_min: f32, act_max: f32 },
+    /// 1×1 stride-1 convolution: the SIMD GEMM straight over the input.
+    #[cfg(target_arch = "wasm32")]
+    Pointwise { weights: kf32::PackedGemm, act_min: f32, act_max: f32 },
+    /// Any other convolution: im2col into `scratch` (sized at load), then the SIMD GEMM.
+    #[cfg(target_arch = "wasm32")]
+    ConvIm2col { weights: kf32::PackedGemm, scratch: Vec<f32>, act_min: f32, act_max: f32 },
+    /// SIMD depthwise convolution, filter `[kh][kw][c]`, bias `c` entries.
+    #[cfg(target_arch = "wasm32")]
+    DepthwiseSimd { filter: Vec<f32>, bias: Vec<f32>, act_min: f32, act_max: f32 },
     AveragePool { act_min: f32, act_max: f32 },
     Softmax { beta: f32 },
 }
@@ -33,14 +52,11 @@ pub(super) fn plan_f32(g: &Graph<'_>, l: &LayerSpec) -> Result<Planned<F32Layer>
         LayerKind::Conv | LayerKind::Depthwise => {
             let filter = floats(l.filter.unwrap_or(0))?;
             let bias = floats(l.bias.unwrap_or(0))?;
+            // Finite weights are also what lets the SIMD kernels pad with zero taps and stay exact.
             if filter.iter().chain(&bias).any(|v| !v.is_finite()) {
                 return Err(Error::malformed(format!("operator {}: non-finite weights", l.op_index)));
             }
-            if l.kind == LayerKind::Conv {
-                F32Layer::Conv { filter, bias, act_min, act_max }
-            } else {
-                F32Layer::Depthwise { filter, bias, act_min, act_max }
-            }
+            choose_kernel(l, &l.window, filter, bias, act_min, act_max)?
         }
         LayerKind::AveragePool => F32Layer::AveragePool { act_min, act_max },
         LayerKind::Softmax => F32Layer::Softmax { beta: l.beta },
@@ -48,17 +64,81 @@ pub(super) fn plan_f32(g: &Graph<'_>, l: &LayerSpec) -> Result<Planned<F32Layer>
     Ok(Planned { kind: l.kind, op_index: l.op_index, window: l.window, params })
 }
 
-/// Run every float layer; see [`run_q8`].
-pub fn run_f32(layers: &[Planned<F32Layer>], arena: &mut Arena<f32>, mut observe: Option<&mut dyn FnMut(usize, &[f32])>) {
-    for (i, l) in layers.iter().enumerate() {
+/// The SIMD128 kernels: weights packed now, scratch allocated now, so a frame allocates nothing.
+#[cfg(target_arch = "wasm32")]
+fn choose_kernel(
+    l: &LayerSpec,
+    w: &Window2d,
+    filter: Vec<f32>,
+    bias: Vec<f32>,
+    act_min: f32,
+    act_max: f32,
+) -> Result<F32Layer> {
+    let size_error = || Error::malformed(format!("operator {}: weight sizes do not match the layer", l.op_index));
+    if l.kind == LayerKind::Depthwise {
+        if filter.len() != w.kernel_h * w.kernel_w * w.out_c || w.in_c != w.out_c {
+            return Err(size_error());
+        }
+        let bias = if bias.is_empty() { vec![0.0; w.out_c] } else { bias };
+        if bias.len() != w.out_c {
+            return Err(size_error());
+        }
+        return Ok(F32Layer::DepthwiseSimd { filter, bias, act_min, act_max });
+    }
+    let k = w.kernel_h * w.kernel_w * w.in_c;
+    let weights = kf32::PackedGemm::from_ohwi(&filter, &bias, w.out_c, k).ok_or_else(size_error)?;
+    Ok(if kf32::is_pointwise(w) {
+        F32Layer::Pointwise { weights, act_min, act_max }
+    } else {
+        let scratch = vec![0.0; kf32::conv2d_im2col_scratch_len(w)];
+        F32Layer::ConvIm2col { weights, scratch, act_min, act_max }
+    })
+}
+
+/// Native builds run the scalar reference kernels.
+#[cfg(not(target_arch = "wasm32"))]
+fn choose_kernel(
+    l: &LayerSpec,
+    _w: &Window2d,
+    filter: Vec<f32>,
+    bias: Vec<f32>,
+    act_min: f32,
+    act_max: f32,
+) -> Result<F32Layer> {
+    Ok(if l.kind == LayerKind::Conv {
+        F32Layer::Conv { filter, bias, act_min, act_max }
+    } else {
+        F32Layer::Depthwise { filter, bias, act_min, act_max }
+    })
+}
+
+/// Run every float layer; see [`run_q8`](super::q8::run_q8). Mutable only for the im2col scratch buffers.
+pub fn run_f32(
+    layers: &mut [Planned<F32Layer>],
+    arena: &mut Arena<f32>,
+    mut observe: Option<&mut dyn FnMut(usize, &[f32])>,
+) {
+    for (i, l) in layers.iter_mut().enumerate() {
         let w = &l.window;
         let (input, output) = arena.io(i, w.input_len(), w.output_len());
-        match &l.params {
+        match &mut l.params {
             F32Layer::Conv { filter, bias, act_min, act_max } => {
                 kf32::conv2d_ref(w, input, filter, bias, *act_min, *act_max, output)
             }
             F32Layer::Depthwise { filter, bias, act_min, act_max } => {
                 kf32::depthwise_conv2d_ref(w, input, filter, bias, *act_min, *act_max, output)
+            }
+            #[cfg(target_arch = "wasm32")]
+            F32Layer::Pointwise { weights, act_min, act_max } => {
+                kf32::pointwise_conv2d_simd128(w, input, weights, *act_min, *act_max, output)
+            }
+            #[cfg(target_arch = "wasm32")]
+            F32Layer::ConvIm2col { weights, scratch, act_min, act_max } => {
+                kf32::conv2d_im2col_simd128(w, input, weights, *act_min, *act_max, scratch, output)
+            }
+            #[cfg(target_arch = "wasm32")]
+            F32Layer::DepthwiseSimd { filter, bias, act_min, act_max } => {
+                kf32::depthwise_conv2d_simd128(w, input, filter, bias, *act_min, *act_max, output)
             }
             F32Layer::AveragePool { act_min, act_max } => kf32::average_pool_ref(w, *act_min, *act_max, input, output),
             F32Layer::Softmax { beta } => kf32::softmax_ref(*beta, input, output),

@@ -6,16 +6,40 @@
 //!
 //! Scalar, allocation-free, never panicking for consistent arguments (slice lengths matching the
 //! [`Window2d`](crate::kernels::Window2d), checked with `debug_assert!`).
+//!
+//! On wasm32 the convolutions also have SIMD128 variants (the reference stays as their oracle; `model::f32` picks
+//! which runs): `gemm_simd128` (the GEMM micro-kernel and the pointwise convolution), `conv_im2col_simd128` (any
+//! other convolution, i.e. the stem), `depthwise_simd128`. Their weights are repacked at load time by `packing`.
+//! Built with `+relaxed-simd` they fuse multiply-adds (see `simd`); otherwise they keep the reference's
+//! arithmetic order and match it bit for bit.
 
 mod conv;
 mod depthwise;
+mod packing;
 mod pool;
 mod softmax;
 
+#[cfg(target_arch = "wasm32")]
+mod conv_im2col_simd128;
+#[cfg(target_arch = "wasm32")]
+mod depthwise_simd128;
+#[cfg(target_arch = "wasm32")]
+mod gemm_simd128;
+#[cfg(target_arch = "wasm32")]
+mod simd;
+
 pub use conv::conv2d_ref;
 pub use depthwise::depthwise_conv2d_ref;
+pub use packing::{PackedGemm, PANEL_WIDTH};
 pub use pool::average_pool_ref;
 pub use softmax::softmax_ref;
+
+#[cfg(target_arch = "wasm32")]
+pub use conv_im2col_simd128::{conv2d_im2col_scratch_len, conv2d_im2col_simd128};
+#[cfg(target_arch = "wasm32")]
+pub use depthwise_simd128::depthwise_conv2d_simd128;
+#[cfg(target_arch = "wasm32")]
+pub use gemm_simd128::{gemm_simd128, is_pointwise, pointwise_conv2d_simd128};
 
 /// TFLite `ActivationFunctionWithMinMax`: `std::min(std::max(x, min), max)`, i.e. `x < min ? min : x`, then
 /// `max < y ? max : y`. Differs from `f32::clamp` only for NaN, which passes through (as in C++) instead of panicking
