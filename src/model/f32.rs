@@ -19,16 +19,16 @@ use crate::tflite::{self, Graph};
 /// One float layer with everything its kernel needs.
 #[derive(Debug, Clone)]
 pub enum F32Layer {
-    /// Reference convolution, TFLite's OHWI filter (native builds).
+    /// Reference convolution, TFLite's OHWI filter (native builds; wasm32 convolutions no SIMD kernel takes).
     Conv { filter: Vec<f32>, bias: Vec<f32>, act_min: f32, act_max: f32 },
     /// Reference depthwise convolution, filter `[kh][kw][c]` (native builds).
     Depthwise { filter: Vec<f32>, bias: Vec<f32>, act_min: f32, act_max: f32 },
     /// 1×1 stride-1 convolution: the SIMD GEMM straight over the input.
     #[cfg(target_arch = "wasm32")]
     Pointwise { weights: kf32::PackedGemm, act_min: f32, act_max: f32 },
-    /// Any other convolution: im2col into `scratch` (sized at load), then the SIMD GEMM.
+    /// Any other convolution with a small receptive field (the stem): im2col, then the SIMD GEMM.
     #[cfg(target_arch = "wasm32")]
-    ConvIm2col { weights: kf32::PackedGemm, scratch: Vec<f32>, act_min: f32, act_max: f32 },
+    ConvIm2col { weights: kf32::PackedGemm, act_min: f32, act_max: f32 },
     /// SIMD depthwise convolution, filter `[kh][kw][c]`, bias `c` entries.
     #[cfg(target_arch = "wasm32")]
     DepthwiseSimd { filter: Vec<f32>, bias: Vec<f32>, act_min: f32, act_max: f32 },
@@ -64,7 +64,7 @@ pub(super) fn plan_f32(g: &Graph<'_>, l: &LayerSpec) -> Result<Planned<F32Layer>
     Ok(Planned { kind: l.kind, op_index: l.op_index, window: l.window, params })
 }
 
-/// The SIMD128 kernels: weights packed now, scratch allocated now, so a frame allocates nothing.
+/// The SIMD128 kernels, weights packed now so a frame only computes.
 #[cfg(target_arch = "wasm32")]
 fn choose_kernel(
     l: &LayerSpec,
@@ -85,13 +85,16 @@ fn choose_kernel(
         }
         return Ok(F32Layer::DepthwiseSimd { filter, bias, act_min, act_max });
     }
+    let (pointwise, im2col) = (kf32::is_pointwise(w), kf32::conv2d_im2col_supported(w));
+    if !pointwise && !im2col {
+        return Ok(F32Layer::Conv { filter, bias, act_min, act_max });
+    }
     let k = w.kernel_h * w.kernel_w * w.in_c;
     let weights = kf32::PackedGemm::from_ohwi(&filter, &bias, w.out_c, k).ok_or_else(size_error)?;
-    Ok(if kf32::is_pointwise(w) {
+    Ok(if pointwise {
         F32Layer::Pointwise { weights, act_min, act_max }
     } else {
-        let scratch = vec![0.0; kf32::conv2d_im2col_scratch_len(w)];
-        F32Layer::ConvIm2col { weights, scratch, act_min, act_max }
+        F32Layer::ConvIm2col { weights, act_min, act_max }
     })
 }
 
@@ -112,16 +115,13 @@ fn choose_kernel(
     })
 }
 
-/// Run every float layer; see [`run_q8`](super::q8::run_q8). Mutable only for the im2col scratch buffers.
-pub fn run_f32(
-    layers: &mut [Planned<F32Layer>],
-    arena: &mut Arena<f32>,
-    mut observe: Option<&mut dyn FnMut(usize, &[f32])>,
-) {
-    for (i, l) in layers.iter_mut().enumerate() {
+/// Run every float layer; see [`run_q8`](super::q8::run_q8). The kernels keep no state between calls, so a
+/// threaded build can hand each of them a block of rows (a smaller [`Window2d`]) on any thread.
+pub fn run_f32(layers: &[Planned<F32Layer>], arena: &mut Arena<f32>, mut observe: Option<&mut dyn FnMut(usize, &[f32])>) {
+    for (i, l) in layers.iter().enumerate() {
         let w = &l.window;
         let (input, output) = arena.io(i, w.input_len(), w.output_len());
-        match &mut l.params {
+        match &l.params {
             F32Layer::Conv { filter, bias, act_min, act_max } => {
                 kf32::conv2d_ref(w, input, filter, bias, *act_min, *act_max, output)
             }
@@ -133,8 +133,8 @@ pub fn run_f32(
                 kf32::pointwise_conv2d_simd128(w, input, weights, *act_min, *act_max, output)
             }
             #[cfg(target_arch = "wasm32")]
-            F32Layer::ConvIm2col { weights, scratch, act_min, act_max } => {
-                kf32::conv2d_im2col_simd128(w, input, weights, *act_min, *act_max, scratch, output)
+            F32Layer::ConvIm2col { weights, act_min, act_max } => {
+                kf32::conv2d_im2col_simd128(w, input, weights, *act_min, *act_max, output)
             }
             #[cfg(target_arch = "wasm32")]
             F32Layer::DepthwiseSimd { filter, bias, act_min, act_max } => {

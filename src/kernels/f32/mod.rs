@@ -35,7 +35,7 @@ pub use pool::average_pool_ref;
 pub use softmax::softmax_ref;
 
 #[cfg(target_arch = "wasm32")]
-pub use conv_im2col_simd128::{conv2d_im2col_scratch_len, conv2d_im2col_simd128};
+pub use conv_im2col_simd128::{conv2d_im2col_simd128, conv2d_im2col_supported};
 #[cfg(target_arch = "wasm32")]
 pub use depthwise_simd128::depthwise_conv2d_simd128;
 #[cfg(target_arch = "wasm32")]
