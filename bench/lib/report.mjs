@@ -1,0 +1,136 @@
+// What the harness prints: one text table per model as it finishes, then the summary in text and markdown
+// (the markdown is what BENCHMARKS.md records). ratio = project median / peer median: below 1 the project is faster.
+import { textTable, markdownTable, fmt, ms } from './stats.mjs';
+
+const PEER_ORDER = ['tflite', 'tfjs-wasm', 'ort-wasm', 'tflite-mt'];
+
+/** Runtime ids of a model entry in display order: project builds (browser), their Node rows, peers. */
+function order(entry, builds) {
+  const ids = Object.keys(entry.runtimes);
+  return [...builds.map((b) => b.id), ...builds.map((b) => `node:${b.id}`), ...PEER_ORDER].filter((id) => ids.includes(id));
+}
+
+const peersOf = (entry) => PEER_ORDER.filter((p) => entry.runtimes[p]?.stats);
+
+function fastestPeer(entry, threaded) {
+  const peers = peersOf(entry).filter((p) => (p === 'tflite-mt') === threaded);
+  return peers.reduce((best, p) => (!best || entry.runtimes[p].stats.median < entry.runtimes[best].stats.median ? p : best), null);
+}
+
+const ratio = (entry, a, b) => {
+  const x = entry.runtimes[a]?.stats, y = entry.runtimes[b]?.stats;
+  return x && y ? x.median / y.median : null;
+};
+
+/** Short correctness cell: the project must be bit-exact with golden (uint8); peers: top-1 agreement. */
+function checkCell(r) {
+  if (r.error) return 'FAILED';
+  const cs = (r.checks ?? []).filter((c) => c.against);
+  if (!cs.length) return r.checks?.length ? 'anchor (no golden file)' : '-';
+  let cell = `top-1 ${cs.filter((c) => c.top1Ok).length}/${cs.length}`;
+  const raw = cs.filter((c) => c.diff);
+  if (raw.length) {
+    cell += raw.every((c) => c.exact) ? ', exact' : `, max diff ${gnum(Math.max(...raw.map((c) => c.diff.maxAbs)))}`;
+    const xnn = raw.filter((c) => c.vsXnnpack);
+    if (xnn.length && (r.kind !== 'project' || !raw.every((c) => c.exact))) cell += ` (xnn ${gnum(Math.max(...xnn.map((c) => c.vsXnnpack.maxAbs)))})`;
+  }
+  if (cs[0].against === 'tflite') cell += ' vs tflite';
+  if (cs.some((c) => c.ok === false) && r.kind === 'project') cell += ' **WRONG**';
+  if (r.stable === false) cell += ', UNSTABLE';
+  return cell;
+}
+const gnum = (x) => (Number.isInteger(x) ? String(x) : x.toExponential(1));
+
+export function printModel(stem, entry, builds) {
+  const rows = order(entry, builds).map((id) => {
+    const r = entry.runtimes[id];
+    if (r.error) return [id, 'FAILED: ' + r.error.slice(0, 120)];
+    const s = r.stats;
+    const vs = builds.filter((b) => !b.threaded && entry.runtimes[b.id]?.stats && !id.startsWith('project'))
+      .map((b) => fmt(ratio(entry, b.id, id), 2)).join('/');
+    return [id, r.env, r.info?.threads ?? 1, ms(s.median), ms(s.p10), ms(s.p90), ms(s.min), ms(r.firstMs), ms(r.setupMs), vs || '-', checkCell(r)];
+  });
+  console.log(textTable(['runtime', 'env', 'threads', 'median', 'p10', 'p90', 'min', 'first', 'setup', 'project/this', 'check'], rows));
+  console.log(`  noise: ${noiseLine(entry)}`);
+}
+
+function noiseLine(entry) {
+  return Object.entries(entry.noise).filter(([, n]) => n)
+    .map(([g, n]) => `${g} rq-wait ${fmt(n.rqWaitPct, 0)}%, other load ${fmt(n.otherCores, 2)} cores`).join('; ');
+}
+
+export function printReport(out, builds) {
+  const entries = Object.entries(out.models);
+  if (entries.length) {
+    const rows = entries.map(([stem, e]) => {
+      const cells = [short(stem)];
+      for (const b of builds.filter((x) => !x.threaded)) {
+        for (const p of peersOf(e).filter((x) => x !== 'tflite-mt')) cells.push(`${b.id}/${p} ${fmt(ratio(e, b.id, p), 2)}`);
+      }
+      return cells;
+    });
+    console.log('\n==== ratios (median / median; < 1 = project faster)');
+    for (const r of rows) console.log(`  ${r[0].padEnd(26)} ${r.slice(1).join('  ')}`);
+  }
+  if (out.peak) {
+    for (const [engine, p] of Object.entries(out.peak)) {
+      console.log(`peak f32x4 (${engine}): ${Object.values(p.best).map((v) => `${v.variant} ${fmt(v.best, 1)} GFLOP/s (x${v.chains})`).join(', ') || 'n/a'}`);
+    }
+  }
+}
+
+const short = (stem) => stem.replace(/^mobilenet_v1_/, '');
+
+export function markdownReport(out, builds) {
+  const { env } = out;
+  const md = [];
+  const st = builds.filter((b) => !b.threaded);
+  const e0 = Object.values(out.models)[0];
+  const page = e0 && Object.values(e0.pages)[0];
+  const tree = env.pkgDefault ? `the tree at commit \`${env.commit}\`${env.dirty ? ' + uncommitted src/ changes' : ''}` : `builds from \`${env.options.pkg}\``;
+  md.push(`Measured ${env.date.slice(0, 16).replace('T', ' ')} UTC, ${tree}: ` +
+    `${env.nproc} cores, \`${env.cpu}\`; ${page ? `Chromium ${page.browserVersion} headless` : ''}; Node ${env.node}; ` +
+    `builds ${builds.map((b) => `\`${b.id}\` = pkg/${b.name}${b.threaded ? ' (threaded)' : ''} (wasm sha256 ${b.sha256}, built ${b.built})`).join(', ')}; ` +
+    `peers ${Object.entries(env.versions).filter(([k]) => k !== 'playwright-core').map(([k, v]) => `${k} ${v}`).join(', ')}.`);
+  md.push(`Command: \`${env.command.replace(/^bench\.mjs/, './build.sh bench')}\` (${env.options.warmup} warm-up + ${env.options.runs} timed runs per runtime, interleaved ` +
+    `one inference at a time in one page; timed input \`${env.options.image}\`).`);
+  const entries = Object.entries(out.models);
+  if (entries.length) {
+    const ids = [...new Set(entries.flatMap(([, e]) => order(e, builds)))];
+    md.push('', '**Latency, ms: median (p10–p90)**, one inference: input tensor in → output vector out');
+    md.push(markdownTable(['model', ...ids], entries.map(([stem, e]) => [short(stem), ...ids.map((id) => {
+      const r = e.runtimes[id];
+      return !r ? '' : r.error ? 'failed' : `${ms(r.stats.median)} (${ms(r.stats.p10)}–${ms(r.stats.p90)})`;
+    })])));
+    const peerCols = PEER_ORDER.filter((p) => entries.some(([, e]) => e.runtimes[p]?.stats));
+    md.push('', '**Ratio project / peer** (medians; < 1 = the project is faster)');
+    md.push(markdownTable(['model', 'build', ...peerCols.map((p) => `/ ${p}`), '/ fastest peer'],
+      entries.flatMap(([stem, e]) => builds.filter((b) => e.runtimes[b.id]?.stats).map((b) => {
+        const fp = fastestPeer(e, b.threaded);
+        return [short(stem), b.id, ...peerCols.map((p) => fmt(ratio(e, b.id, p), 2)), fp ? `${fmt(ratio(e, b.id, fp), 2)} (${fp})` : '-'];
+      }))));
+    md.push('', '**First inference / setup, ms** (first = the first call after loading; setup = load the runtime + model)');
+    md.push(markdownTable(['model', ...ids], entries.map(([stem, e]) => [short(stem), ...ids.map((id) => {
+      const r = e.runtimes[id];
+      return !r || r.error ? '' : `${ms(r.firstMs)} / ${ms(r.setupMs)}`;
+    })])));
+    md.push('', '**Correctness in the same run** (project: raw uint8 output bit-exact with golden `output`, TFLite reference ' +
+      'kernels, or float within 1e-4; everyone: top-1 equal to golden; the float stand-in has no golden file: compared with ' +
+      'the tflite peer; `xnn` = max diff vs golden `output_xnnpack`, TFLite\'s XNNPACK path)');
+    md.push(markdownTable(['model', ...ids], entries.map(([stem, e]) => [short(stem), ...ids.map((id) => (e.runtimes[id] ? checkCell(e.runtimes[id]) : ''))])));
+    md.push('', `Noise (rq-wait = share of time the busy browser threads waited for a CPU; other load = cores used by other processes): ` +
+      entries.map(([stem, e]) => `${short(stem)}: ${noiseLine(e)}`).join('. ') + '.');
+  }
+  const sizes = Object.entries(out.wasmSizes ?? {}).flatMap(([id, list]) => list.map((f) => [id, f.file, kb(f.raw), kb(f.gzip)]));
+  if (sizes.length) md.push('', '**Wasm size**', markdownTable(['runtime', 'file', 'raw KiB', 'gzip -9 KiB'], sizes));
+  if (out.peak) {
+    md.push('', '**f32x4 multiply-add peak, one thread** (bench/lib/peak.mjs: K independent accumulator chains; ' +
+      '8 FLOP per f32x4 mul+add or relaxed madd; best of 10 runs of >= 100 ms, best K)');
+    md.push(markdownTable(['engine', 'mul + add (simd128)', 'relaxed madd'], Object.entries(out.peak).map(([engine, p]) => [engine,
+      ...['mul+add', 'madd'].map((v) => (p.best[v] ? `${fmt(p.best[v].best, 1)} GFLOP/s (K=${p.best[v].chains}, median ${fmt(p.best[v].median, 1)})` : 'n/a'))])));
+  }
+  if (st.length === 0) md.push('', '(no single-thread project build)');
+  return md.join('\n');
+}
+
+const kb = (b) => (b / 1024).toFixed(0);
