@@ -19,6 +19,7 @@ import { startServer } from './lib/server.mjs';
 import { cpuWindow } from './lib/cpu.mjs';
 import { nodeRunner } from './lib/node-row.mjs';
 import { buildPeakModules, summarisePeak } from './lib/peak.mjs';
+import { buildKernelBench, POINTWISE_224 } from './lib/layers.mjs';
 import { summary } from './lib/stats.mjs';
 import { printModel, printReport, markdownReport } from './lib/report.mjs';
 
@@ -49,14 +50,15 @@ const USAGE = `usage: ./build.sh bench [options]      (or: node bench/bench.mjs 
   --threads N      threads for threaded builds (default: navigator.hardwareConcurrency)
   --image ID       the timed golden input (default grace_hopper_bmp)
   --check L        images whose outputs are checked: 'timed' (default), 'all' or ids
-  --no-node        skip the project's Node rows      --no-peak   skip the f32x4 peak micro-benchmark
-  --peak-only      only the peak micro-benchmark     --json F    results file (default bench/results/<time>.json)
+  --no-node        skip the project's Node rows      --no-peak   skip the f32x4 peak and the layer timing
+  --no-layers      skip the pointwise-layer timing (it builds bench/kernels with wasm-pack)
+  --peak-only      only the peak and layer timing    --json F    results file (default bench/results/<time>.json)
   --chromium P     Chromium binary (default /usr/bin/chromium)   -v  verbose (page console)
   --report F.json  only re-print the markdown summary of a saved results file`;
 
 function parseArgs(argv) {
   const o = { runs: 50, warmup: 5, models: null, peers: null, builds: null, threads: null, image: 'grace_hopper_bmp',
-    check: 'timed', pkg: path.join(ROOT, 'pkg'), node: true, peak: true, peakOnly: false, json: null, chromium: '/usr/bin/chromium', verbose: false };
+    check: 'timed', pkg: path.join(ROOT, 'pkg'), node: true, peak: true, layers: true, peakOnly: false, json: null, chromium: '/usr/bin/chromium', verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -76,6 +78,7 @@ function parseArgs(argv) {
       case '--pkg': o.pkg = path.resolve(val()); break;
       case '--no-node': o.node = false; break;
       case '--no-peak': o.peak = false; break;
+      case '--no-layers': o.layers = false; break;
       case '--peak-only': o.peakOnly = true; break;
       case '--json': o.json = path.resolve(val()); break;
       case '--chromium': o.chromium = val(); break;
@@ -273,20 +276,34 @@ async function runGroup(group, model, o, origin, nodes) {
   }
 }
 
-async function runPeak(o, origin, files) {
+/** The f32x4 peak (Chromium and Node) and, in the same page, the project's pointwise GEMM alone per layer shape. */
+async function runPeak(o, origin, files, builds) {
   const mods = buildPeakModules(path.join(ROOT, '.tools', 'node_modules', '.bin', 'wasm-as'));
-  for (const m of mods) files.set(`/peak/${m.name.replace(/\W+/g, '_')}.wasm`, m.bytes);
+  const url = (m) => `/peak/${m.name.replace(/\W+/g, '_')}.wasm`;
+  for (const m of mods) files.set(url(m), m.bytes);
   const { measurePeak } = await import('./page/peak-run.js');
   const node = await measurePeak(mods);
+  const variants = ['simd128', ...(builds.some((b) => b.name === 'web-relaxed') ? ['relaxed'] : [])];
+  const helpers = o.layers ? buildKernelBench(ROOT, variants, (s) => console.log(s)) : [];
   const B = await openPage(o, origin, () => {});
+  const layers = {};
   let browser;
   try {
-    browser = await B.page.evaluate((v) => window.bench.peak(v),
-      mods.map(({ bytes, ...m }) => ({ ...m, url: `/peak/${m.name.replace(/\W+/g, '_')}.wasm` })));
+    browser = await B.page.evaluate((v) => window.bench.peak(v), mods.map(({ bytes, ...m }) => ({ ...m, url: url(m) })));
+    for (const h of helpers) {
+      if (h.error) { layers[h.variant] = { error: h.error }; console.log(`layer timing (${h.variant}) skipped: ${h.error}`); continue; }
+      const rel = `/kernels/${path.basename(h.dir)}/kernel_bench`;
+      try {
+        layers[h.variant] = { peakVariant: h.peak, shapes: await B.page.evaluate((spec) => window.bench.layers(spec),
+          { jsUrl: `${rel}.js`, wasmUrl: `${rel}_bg.wasm`, shapes: POINTWISE_224 }) };
+      } catch (e) {
+        layers[h.variant] = { error: String(e?.message ?? e).split('\n')[0] };
+      }
+    }
   } finally {
     await B.close();
   }
-  return { chromium: { all: browser, best: summarisePeak(browser) }, node: { all: node, best: summarisePeak(node) } };
+  return { chromium: { all: browser, best: summarisePeak(browser) }, node: { all: node, best: summarisePeak(node) }, layers };
 }
 
 function environment(o, argv) {
@@ -317,7 +334,7 @@ async function main() {
   const env = environment(o, argv);
   const files = new Map();
   const server = await startServer({ roots: { '/page/': path.join(HERE, 'page'), '/node_modules/': path.join(HERE, 'node_modules'),
-    '/pkg/': o.pkg }, files });
+    '/pkg/': o.pkg, '/kernels/': path.join(HERE, 'kernels') }, files });
   const out = { env, builds, peers: PEERS, models: {}, peak: null };
   console.log(`builds: ${builds.map((b) => `${b.id} (pkg/${b.name}${b.threaded ? ', threaded' : ''})`).join(', ')}`);
   console.log(`pages: ${groups.map((g) => `${g.name} [${g.runtimes.map((r) => r.id).join(' ')}]`).join('; ')}`);
@@ -340,7 +357,7 @@ async function main() {
       out.models[m.stem] = entry;
       printModel(m.stem, entry, builds);
     }
-    if (o.peak) out.peak = await runPeak(o, server.origin, files);
+    if (o.peak) out.peak = await runPeak(o, server.origin, files, builds);
   } finally {
     server.close();
   }

@@ -73,8 +73,16 @@ export function printReport(out, builds) {
     for (const r of rows) console.log(`  ${r[0].padEnd(26)} ${r.slice(1).join('  ')}`);
   }
   if (out.peak) {
-    for (const [engine, p] of Object.entries(out.peak)) {
+    for (const [engine, p] of Object.entries(out.peak).filter(([k]) => k !== 'layers')) {
       console.log(`peak f32x4 (${engine}): ${Object.values(p.best).map((v) => `${v.variant} ${fmt(v.best, 1)} GFLOP/s (x${v.chains})`).join(', ') || 'n/a'}`);
+    }
+    for (const [variant, v] of Object.entries(out.peak.layers ?? {})) {
+      if (v.error) { console.log(`pointwise GEMM (${variant}): ${v.error}`); continue; }
+      const t = v.shapes.reduce((a, x) => a + x.count * x.medianMs, 0);
+      const g = v.shapes.reduce((a, x) => a + x.count * 2 * x.m * x.k * x.n, 0) / (t * 1e6);
+      const p = out.peak.chromium.best[v.peakVariant]?.best;
+      console.log(`pointwise GEMM (${variant}, Chromium): 13 layers of 1.0/224 in ${ms(t)} ms, ${fmt(g, 1)} GFLOP/s` +
+        (p ? ` = ${((100 * g) / p).toFixed(0)}% of the ${v.peakVariant} peak` : ''));
     }
   }
 }
@@ -126,11 +134,36 @@ export function markdownReport(out, builds) {
   if (out.peak) {
     md.push('', '**f32x4 multiply-add peak, one thread** (bench/lib/peak.mjs: K independent accumulator chains; ' +
       '8 FLOP per f32x4 mul+add or relaxed madd; best of 10 runs of >= 100 ms, best K)');
-    md.push(markdownTable(['engine', 'mul + add (simd128)', 'relaxed madd'], Object.entries(out.peak).map(([engine, p]) => [engine,
+    md.push(markdownTable(['engine', 'mul + add (simd128)', 'relaxed madd'], Object.entries(out.peak).filter(([k]) => k !== 'layers').map(([engine, p]) => [engine,
       ...['mul+add', 'madd'].map((v) => (p.best[v] ? `${fmt(p.best[v].best, 1)} GFLOP/s (K=${p.best[v].chains}, median ${fmt(p.best[v].median, 1)})` : 'n/a'))])));
   }
+  if (out.peak?.layers && Object.keys(out.peak.layers).length) md.push('', layersTable(out.peak));
   if (st.length === 0) md.push('', '(no single-thread project build)');
   return md.join('\n');
 }
 
 const kb = (b) => (b / 1024).toFixed(0);
+
+/** The pointwise GEMM alone per MobileNet V1 1.0/224 layer shape, as GFLOP/s and fraction of the Chromium peak. */
+function layersTable(peak) {
+  const variants = Object.entries(peak.layers);
+  const ok = variants.filter(([, v]) => v.shapes);
+  const pct = (v, g) => {
+    const p = peak.chromium.best[v.peakVariant]?.best;
+    return p ? ` (${((100 * g) / p).toFixed(0)}%)` : '';
+  };
+  const lines = ['**Pointwise (1×1) GEMM alone**, Chromium, the layers of MobileNet V1 1.0/224 (bench/kernels over the ' +
+    'public `kernels::f32` API; median ms, GFLOP/s = 2·M·K·N / time, % of the matching f32x4 peak above: mul + add for ' +
+    'simd128, relaxed madd for relaxed)'];
+  for (const [name, v] of variants.filter(([, x]) => x.error)) lines.push(`(${name}: ${v.error})`);
+  if (!ok.length) return lines.join('\n');
+  const rows = ok[0][1].shapes.map((sh, i) => [`${sh.m} × ${sh.k} → ${sh.n}${sh.count > 1 ? ` (×${sh.count})` : ''}`,
+    ...ok.map(([, v]) => `${ms(v.shapes[i].medianMs)} ms, ${fmt(v.shapes[i].gflops, 1)}${pct(v, v.shapes[i].gflops)}`)]);
+  rows.push(['all 13 layers', ...ok.map(([, v]) => {
+    const t = v.shapes.reduce((a, x) => a + x.count * x.medianMs, 0);
+    const g = v.shapes.reduce((a, x) => a + x.count * 2 * x.m * x.k * x.n, 0) / (t * 1e6);
+    return `${ms(t)} ms, ${fmt(g, 1)}${pct(v, g)}`;
+  })]);
+  lines.push(markdownTable(['M × K → N', ...ok.map(([name]) => name)], rows));
+  return lines.join('\n');
+}

@@ -77,10 +77,15 @@ window.bench = {
     }
     return { times, last, refused: [...refused] };
   },
-  /** The f32x4 peak micro-benchmark (bench/lib/peak.mjs builds the modules and the plan). */
+  /** The f32x4 peak micro-benchmark (bench/lib/peak.mjs builds the modules). */
   async peak(variants) {
     const { measurePeak } = await import('./peak-run.js');
     return measurePeak(variants);
+  },
+  /** The project's pointwise GEMM alone (bench/lib/layers.mjs builds the helper). */
+  async layers(spec) {
+    const { measureLayers } = await import('./layers-run.js');
+    return measureLayers(spec);
   },
 };
 window.benchReady = true;
