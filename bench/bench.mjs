@@ -49,7 +49,7 @@ const USAGE = `usage: ./build.sh bench [options]      (or: node bench/bench.mjs 
   --pkg DIR        where the builds are (default <repo>/pkg; e.g. a saved baseline build to compare with)
   --threads N      threads for threaded builds (default: navigator.hardwareConcurrency)
   --image ID       the timed golden input (default grace_hopper_bmp)
-  --check L        images whose outputs are checked: 'timed' (default), 'all' or ids
+  --check L        images whose outputs are checked: 'all' (default: the 9 golden images), 'timed' or ids
   --no-node        skip the project's Node rows      --no-peak   skip the f32x4 peak and the layer timing
   --no-layers      skip the pointwise-layer timing (it builds bench/kernels with wasm-pack)
   --peak-only      only the peak and layer timing    --json F    results file (default bench/results/<time>.json)
@@ -58,7 +58,7 @@ const USAGE = `usage: ./build.sh bench [options]      (or: node bench/bench.mjs 
 
 function parseArgs(argv) {
   const o = { runs: 50, warmup: 5, models: null, peers: null, builds: null, threads: null, image: 'grace_hopper_bmp',
-    check: 'timed', pkg: path.join(ROOT, 'pkg'), node: true, peak: true, layers: true, peakOnly: false, json: null, chromium: '/usr/bin/chromium', verbose: false };
+    check: 'all', pkg: path.join(ROOT, 'pkg'), node: true, peak: true, layers: true, peakOnly: false, json: null, chromium: '/usr/bin/chromium', verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -138,6 +138,8 @@ function pageGroups(o, builds) {
   return groups.filter((g) => g.runtimes.length);
 }
 
+let browserVersion = null; // the Chromium version, as Playwright reports it
+
 async function openPage(o, origin, log) {
   const udd = fs.mkdtempSync(path.join(os.tmpdir(), 'mnw-bench-udd-'));
   const ctx = await chromium.launchPersistentContext(udd, { executablePath: o.chromium, headless: true, args: CHROMIUM_ARGS });
@@ -155,7 +157,8 @@ async function openPage(o, origin, log) {
     await ctx.close().catch(() => {});
     fs.rmSync(udd, { recursive: true, force: true });
   };
-  return { page, close, external, consoleLines, version: ctx.browser()?.version() };
+  browserVersion = ctx.browser()?.version() ?? browserVersion;
+  return { page, close, external, consoleLines, version: browserVersion };
 }
 
 /** Read, convert and register one model's files with the server; -> model descriptor for the page + cases. */
@@ -362,6 +365,7 @@ async function main() {
     server.close();
   }
   out.wasmSizes = wasmSizes(out, builds);
+  env.chromium = browserVersion;
   printReport(out, builds);
   const md = markdownReport(out, builds);
   console.log(`\n---- markdown (paste into BENCHMARKS.md) ----\n${md}\n---- end ----`);

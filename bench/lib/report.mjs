@@ -93,11 +93,9 @@ export function markdownReport(out, builds) {
   const { env } = out;
   const md = [];
   const st = builds.filter((b) => !b.threaded);
-  const e0 = Object.values(out.models)[0];
-  const page = e0 && Object.values(e0.pages)[0];
   const tree = env.pkgDefault ? `the tree at commit \`${env.commit}\`${env.dirty ? ' + uncommitted src/ changes' : ''}` : `builds from \`${env.options.pkg}\``;
   md.push(`Measured ${env.date.slice(0, 16).replace('T', ' ')} UTC, ${tree}: ` +
-    `${env.nproc} cores, \`${env.cpu}\`; ${page ? `Chromium ${page.browserVersion} headless` : ''}; Node ${env.node}; ` +
+    `${env.nproc} cores, \`${env.cpu}\`; Chromium ${env.chromium ?? '?'} headless; Node ${env.node}; ` +
     `builds ${builds.map((b) => `\`${b.id}\` = pkg/${b.name}${b.threaded ? ' (threaded)' : ''} (wasm sha256 ${b.sha256}, built ${b.built})`).join(', ')}; ` +
     `peers ${Object.entries(env.versions).filter(([k]) => k !== 'playwright-core').map(([k, v]) => `${k} ${v}`).join(', ')}.`);
   md.push(`Command: \`${env.command.replace(/^bench\.mjs/, './build.sh bench')}\` (${env.options.warmup} warm-up + ${env.options.runs} timed runs per runtime, interleaved ` +
