@@ -140,6 +140,15 @@ function pageGroups(o, builds) {
 
 let browserVersion = null; // the Chromium version, as Playwright reports it
 
+/** page.evaluate with a deadline, so a hung runtime fails the run instead of blocking it forever. */
+function evaluate(page, fn, arg, minutes = 15) {
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`page call timed out after ${minutes} min`)), minutes * 60e3);
+  });
+  return Promise.race([page.evaluate(fn, arg), deadline]).finally(() => clearTimeout(timer));
+}
+
 async function openPage(o, origin, log) {
   const udd = fs.mkdtempSync(path.join(os.tmpdir(), 'mnw-bench-udd-'));
   const ctx = await chromium.launchPersistentContext(udd, { executablePath: o.chromium, headless: true, args: CHROMIUM_ARGS });
@@ -231,26 +240,26 @@ async function runGroup(group, model, o, origin, nodes) {
   const specs = group.runtimes.filter((r) => r.kind === 'project' || r.kind === 'tflite' || !model.convertError);
   const B = await openPage(o, origin, log);
   try {
-    const setup = await B.page.evaluate(([m, s]) => window.bench.setup(m, s), [model.page, specs]);
+    const setup = await evaluate(B.page, ([m, s]) => window.bench.setup(m, s), [model.page, specs]);
     const live = specs.filter((s) => !setup.runtimes[s.id].error);
     for (const s of specs) if (setup.runtimes[s.id].error) console.log(`    ${s.id}: FAILED ${setup.runtimes[s.id].error}`);
     // warm-up on the timed input first (its first run is "first inference"), then one output per checked image
     const outputsByImage = {};
     for (const c of [timed, ...model.cases.filter((x) => x !== timed)]) {
-      await B.page.evaluate((u) => window.bench.setInput(u), `/inputs/${model.stem}/${c.image}`);
+      await evaluate(B.page, (u) => window.bench.setInput(u), `/inputs/${model.stem}/${c.image}`);
       if (c === timed) {
-        const warm = await B.page.evaluate(([n]) => window.bench.run(n, 0), [o.warmup]);
+        const warm = await evaluate(B.page, ([n]) => window.bench.run(n, 0), [o.warmup]);
         for (const s of live) setup.runtimes[s.id].firstMs = warm.times[s.id][0];
       }
-      outputsByImage[c.image] = await B.page.evaluate(() => window.bench.outputs());
+      outputsByImage[c.image] = await evaluate(B.page, () => window.bench.outputs());
     }
-    await B.page.evaluate((u) => window.bench.setInput(u), `/inputs/${model.stem}/${timed.image}`);
+    await evaluate(B.page, (u) => window.bench.setInput(u), `/inputs/${model.stem}/${timed.image}`);
     const times = Object.fromEntries(live.map((s) => [s.id, []]));
     let run;
     const end = cpuWindow({ self: nodes.length > 0 });
     for (let done = 0; done < o.runs; done += CHUNK) {
       const n = Math.min(CHUNK, o.runs - done);
-      run = await B.page.evaluate(([k, offset]) => window.bench.run(k, offset), [n, done]);
+      run = await evaluate(B.page, ([k, offset]) => window.bench.run(k, offset), [n, done]);
       for (const s of live) times[s.id].push(...run.times[s.id]);
       for (const x of nodes.filter((y) => !y.error)) x.times.push(...x.r.run(n));
     }
@@ -292,12 +301,12 @@ async function runPeak(o, origin, files, builds) {
   const layers = {};
   let browser;
   try {
-    browser = await B.page.evaluate((v) => window.bench.peak(v), mods.map(({ bytes, ...m }) => ({ ...m, url: url(m) })));
+    browser = await evaluate(B.page, (v) => window.bench.peak(v), mods.map(({ bytes, ...m }) => ({ ...m, url: url(m) })));
     for (const h of helpers) {
       if (h.error) { layers[h.variant] = { error: h.error }; console.log(`layer timing (${h.variant}) skipped: ${h.error}`); continue; }
       const rel = `/kernels/${path.basename(h.dir)}/kernel_bench`;
       try {
-        layers[h.variant] = { peakVariant: h.peak, shapes: await B.page.evaluate((spec) => window.bench.layers(spec),
+        layers[h.variant] = { peakVariant: h.peak, shapes: await evaluate(B.page, (spec) => window.bench.layers(spec),
           { jsUrl: `${rel}.js`, wasmUrl: `${rel}_bg.wasm`, shapes: POINTWISE_224 }) };
       } catch (e) {
         layers[h.variant] = { error: String(e?.message ?? e).split('\n')[0] };
@@ -351,7 +360,15 @@ async function main() {
       for (const [gi, g] of groups.entries()) {
         // the Node rows ride along with the first (single-thread) page, alternating chunk by chunk
         const nodes = o.node && gi === 0 ? await nodeRunners(model, builds, o) : [];
-        const r = await runGroup(g, model, o, server.origin, nodes);
+        let r;
+        try {
+          r = await runGroup(g, model, o, server.origin, nodes);
+        } catch (e) { // e.g. a page call timed out: this page's runtimes fail, the run goes on
+          const error = String(e?.message ?? e).split('\n')[0];
+          console.log(`    ${g.name} page FAILED: ${error}`);
+          for (const id of [...g.runtimes.map((x) => x.id), ...nodes.map((x) => x.id)]) entry.runtimes[id] = { error };
+          continue;
+        }
         Object.assign(entry.runtimes, r.res);
         entry.noise[g.name] = r.noise;
         entry.pages[g.name] = r.page;

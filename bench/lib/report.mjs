@@ -17,9 +17,10 @@ function fastestPeer(entry, threaded) {
   return peers.reduce((best, p) => (!best || entry.runtimes[p].stats.median < entry.runtimes[best].stats.median ? p : best), null);
 }
 
+/** median(a) / median(b), only for runtimes timed in the same page (interleaved); null otherwise. */
 const ratio = (entry, a, b) => {
-  const x = entry.runtimes[a]?.stats, y = entry.runtimes[b]?.stats;
-  return x && y ? x.median / y.median : null;
+  const x = entry.runtimes[a], y = entry.runtimes[b];
+  return x?.stats && y?.stats && x.group === y.group ? x.stats.median / y.stats.median : null;
 };
 
 /** Short correctness cell: the project must be bit-exact with golden (uint8); peers: top-1 agreement. */
