@@ -1,6 +1,6 @@
 // What the harness prints: one text table per model as it finishes, then the summary in text and markdown
 // (the markdown is what BENCHMARKS.md records). ratio = project median / peer median: below 1 the project is faster.
-import { textTable, markdownTable, fmt, ms } from './stats.mjs';
+import { textTable, markdownTable, fmt, ms, percentile } from './stats.mjs';
 
 const PEER_ORDER = ['tflite', 'tfjs-wasm', 'ort-wasm', 'tflite-mt'];
 
@@ -22,6 +22,14 @@ const ratio = (entry, a, b) => {
   const x = entry.runtimes[a], y = entry.runtimes[b];
   return x?.stats && y?.stats && x.group === y.group ? x.stats.median / y.stats.median : null;
 };
+
+/** Median over rounds of time(a) / time(b): both ran in every round of the same page, side by side. */
+function pairedRatio(entry, a, b) {
+  const x = entry.runtimes[a], y = entry.runtimes[b];
+  if (ratio(entry, a, b) == null || x.times.length !== y.times.length) return null;
+  return percentile(x.times.map((t, i) => t / y.times[i]), 0.5);
+}
+const ratioCell = (e, a, b) => (ratio(e, a, b) == null ? '-' : `${fmt(ratio(e, a, b), 2)} (${fmt(pairedRatio(e, a, b), 2)})`);
 
 /** Short correctness cell: the project must be bit-exact with golden (uint8); peers: top-1 agreement. */
 function checkCell(r) {
@@ -110,11 +118,12 @@ export function markdownReport(out, builds) {
       return !r ? '' : r.error ? 'failed' : `${ms(r.stats.median)} (${ms(r.stats.p10)}–${ms(r.stats.p90)})`;
     })])));
     const peerCols = PEER_ORDER.filter((p) => entries.some(([, e]) => e.runtimes[p]?.stats));
-    md.push('', '**Ratio project / peer** (medians; < 1 = the project is faster)');
+    md.push('', '**Ratio project / peer**: ratio of the medians (in brackets: median of the per-round ratios, the ' +
+      'two ran side by side in every round); < 1 = the project is faster');
     md.push(markdownTable(['model', 'build', ...peerCols.map((p) => `/ ${p}`), '/ fastest peer'],
       entries.flatMap(([stem, e]) => builds.filter((b) => e.runtimes[b.id]?.stats).map((b) => {
         const fp = fastestPeer(e, b.threaded);
-        return [short(stem), b.id, ...peerCols.map((p) => fmt(ratio(e, b.id, p), 2)), fp ? `${fmt(ratio(e, b.id, fp), 2)} (${fp})` : '-'];
+        return [short(stem), b.id, ...peerCols.map((p) => ratioCell(e, b.id, p)), fp ? `${ratioCell(e, b.id, fp)} ${fp}` : '-'];
       }))));
     md.push('', '**First inference / setup, ms** (first = the first call after loading; setup = load the runtime + model)');
     md.push(markdownTable(['model', ...ids], entries.map(([stem, e]) => [short(stem), ...ids.map((id) => {
