@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # mobilenet-wasm build driver. Subcommands:
 #   setup   install every tool the project needs (idempotent; safe to re-run on a fresh machine)
-#   build   build the wasm package (pkg/) and the demo folder (dist/www)
+#   build   build the wasm builds (pkg/web*), the npm package (pkg/npm + its tarball) and the demo (dist/www)
+#   package assemble the npm package and `npm pack` it from the wasm builds already in pkg/ (alias: pack)
 #   demo    build, then serve the demo on http://127.0.0.1:${PORT:-8080}/
 #   test    run every test suite (native, wasm in Node, headless Chrome, headless Firefox)
 #   bench   build, then the side-by-side benchmark vs TFLite/TF.js/ORT wasm (bench/, BENCHMARKS.md); args pass through
@@ -71,6 +72,7 @@ cmd_build() {
   local raw gz
   raw=$(stat -c %s pkg/web/mobilenet_wasm_bg.wasm); gz=$(gzip -9 -c pkg/web/mobilenet_wasm_bg.wasm | wc -c)
   log "wasm: $raw bytes raw, $gz bytes gzip"
+  cmd_package
 }
 
 # Threaded build (wasm-bindgen-rayon): shared memory needs atomics in std itself, so std is rebuilt (-Z build-std,
@@ -85,6 +87,17 @@ build_threads() {
   RUSTC_BOOTSTRAP=1 RUSTFLAGS="$THREADS_RUSTFLAGS" CARGO_TARGET_DIR=target-threads \
     wasm-pack build --release --target web --out-dir pkg/web-threads --out-name mobilenet_wasm --no-pack \
     -- --features threads -Z build-std=panic_abort,std
+}
+
+# The npm package: js/ (loader, worker, API, types) + every wasm build present in pkg/ → pkg/npm, packed into
+# pkg/mobilenet-wasm-<version>.tgz, the release artefact (tests/consumers install exactly that file).
+cmd_package() {
+  log "assembling the npm package in pkg/npm"
+  node js/assemble.mjs pkg/npm
+  rm -f pkg/mobilenet-wasm-*.tgz
+  local tgz
+  tgz=$(cd pkg/npm && npm pack --pack-destination .. --silent)
+  log "npm package: pkg/$tgz, $(stat -c %s "pkg/$tgz") bytes ($(tar -tzf "pkg/$tgz" | wc -l) files)"
 }
 
 cmd_demo() {
@@ -133,6 +146,7 @@ cmd_test() {
   cmd_build
   run_script "demo page e2e (headless Chromium, fake webcam)" node tests/e2e/smoke.mjs
   run_script "threaded build e2e (golden suite in a Worker, with and without isolation)" node tests/e2e/threads.mjs
+  run_script "npm package consumers (Node, tsc, Vite, webpack 5, plain ESM in headless Chromium)" node tests/consumers/run.mjs
   for s in "${SUITES[@]}"; do log "$s"; done
   log "all suites passed"
   echo "tests: $TOTAL_PASSED passed, 0 failed"
@@ -151,8 +165,9 @@ cmd_bench() {
 case "${1:-}" in
   setup) cmd_setup ;;
   build) cmd_setup; cmd_build ;;
+  package|pack) cmd_setup; cmd_package ;;
   demo) cmd_setup; cmd_demo ;;
   test) cmd_test ;;
   bench) shift; cmd_setup; cmd_build; cmd_bench "$@" ;;
-  *) echo "usage: $0 {setup|build|demo|test|bench [args]}" >&2; exit 2 ;;
+  *) echo "usage: $0 {setup|build|package|demo|test|bench [args]}" >&2; exit 2 ;;
 esac

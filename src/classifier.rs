@@ -27,6 +27,52 @@ pub struct Classifier {
     probabilities: Vec<f32>,
     embedding: Vec<f32>,
     ranked: Vec<Prediction>,
+    filter: ResultFilter,
+}
+
+/// Which classes [`Classifier::rank`] may return (MediaPipe's scoreThreshold / category allow- and denylists).
+/// Built once by [`Classifier::set_filter`] so that ranking a frame only reads it.
+#[derive(Debug, Clone, Default)]
+struct ResultFilter {
+    /// Predictions scoring below this are dropped (0 keeps everything).
+    score_threshold: f32,
+    /// `Some(mask)`: only classes whose `mask[index]` is true may rank. `None`: every class may.
+    allowed: Option<Vec<bool>>,
+}
+
+impl ResultFilter {
+    /// Validate the arguments of [`Classifier::set_filter`] against `labels` and build the class mask.
+    fn new(labels: &[String], score_threshold: f32, allow: Option<&[String]>, deny: Option<&[String]>) -> Result<Self> {
+        if !(0.0..=1.0).contains(&score_threshold) {
+            return Err(Error::invalid(format!("scoreThreshold must be within [0, 1], got {score_threshold}")));
+        }
+        let (allow, deny) = (allow.filter(|l| !l.is_empty()), deny.filter(|l| !l.is_empty()));
+        let allowed = match (allow, deny) {
+            (Some(_), Some(_)) => return Err(Error::invalid("give an allow list or a deny list, not both")),
+            (Some(names), None) => Some(label_mask(labels, names, true)?),
+            (None, Some(names)) => Some(label_mask(labels, names, false)?),
+            (None, None) => None,
+        };
+        Ok(ResultFilter { score_threshold, allowed })
+    }
+}
+
+/// A per-class mask: `listed` for the classes whose label is in `names`, `!listed` for the others.
+fn label_mask(labels: &[String], names: &[String], listed: bool) -> Result<Vec<bool>> {
+    let mut mask = vec![!listed; labels.len()];
+    for name in names {
+        let mut found = false;
+        for (index, label) in labels.iter().enumerate() {
+            if label == name {
+                mask[index] = listed;
+                found = true;
+            }
+        }
+        if !found {
+            return Err(Error::invalid(format!("unknown label {name:?} (not one of the model's labels)")));
+        }
+    }
+    Ok(mask)
 }
 
 /// Labels that fit `classes`: the caller's, else the built-in ImageNet ones when the count matches, else "class N".
@@ -62,6 +108,7 @@ impl Classifier {
             probabilities: vec![0.0; info.num_classes],
             embedding: vec![0.0; info.embedding_len],
             ranked: Vec::with_capacity(info.num_classes.min(1024)),
+            filter: ResultFilter::default(),
         })
     }
 
@@ -134,10 +181,22 @@ impl Classifier {
         &self.probabilities
     }
 
-    /// Top-k of the last run, highest first; ties broken by the lower index (as TFLite's golden files).
+    /// Top-k of the last run, highest first; ties broken by the lower index (as TFLite's golden files). Only
+    /// classes passing the filter set by [`Classifier::set_filter`] rank, so fewer than `top_k` may come back.
     pub fn rank(&mut self, top_k: usize) -> &[Prediction] {
-        top_k_into(&self.probabilities, top_k, &mut self.ranked);
+        let f = &self.filter;
+        top_k_filtered_into(&self.probabilities, top_k, f.score_threshold, f.allowed.as_deref(), &mut self.ranked);
         &self.ranked
+    }
+
+    /// Restrict what [`Classifier::rank`] (and so every `classify*`) returns from now on: drop predictions scoring
+    /// below `score_threshold` (in [0, 1]; 0 keeps all), and keep only the labels in `allow` or drop those in
+    /// `deny` (at most one of the two; an empty list filters nothing; a label the model repeats matches every
+    /// class carrying it). Unknown labels are an error rather than a silent no-op, so typos surface.
+    /// `set_filter(0.0, None, None)` clears the filter.
+    pub fn set_filter(&mut self, score_threshold: f32, allow: Option<&[String]>, deny: Option<&[String]>) -> Result<()> {
+        self.filter = ResultFilter::new(&self.labels, score_threshold, allow, deny)?;
+        Ok(())
     }
 
     fn infer_pixels(&mut self, pixels: &[u8], width: u32, height: u32, layout: PixelLayout, mirror: bool) -> Result<()> {
@@ -161,6 +220,11 @@ impl Classifier {
 /// Select the `k` best into `out` (cleared first) by insertion: k is small, classes are ~1000, so this beats a
 /// sort and allocates nothing once `out` has capacity.
 pub fn top_k_into(probabilities: &[f32], k: usize, out: &mut Vec<Prediction>) {
+    top_k_filtered_into(probabilities, k, 0.0, None, out);
+}
+
+/// [`top_k_into`] over the classes with `allowed[index]` (all when `None`) scoring at least `score_threshold`.
+pub fn top_k_filtered_into(probabilities: &[f32], k: usize, score_threshold: f32, allowed: Option<&[bool]>, out: &mut Vec<Prediction>) {
     out.clear();
     let k = k.min(probabilities.len());
     if k == 0 {
@@ -172,6 +236,10 @@ pub fn top_k_into(probabilities: &[f32], k: usize, out: &mut Vec<Prediction>) {
         pa > pb || (pa == pb && a.index < b.index)
     };
     for (index, &probability) in probabilities.iter().enumerate() {
+        // `<` keeps NaN (it ranks last), matching the unfiltered ranking.
+        if probability < score_threshold || allowed.is_some_and(|mask| !mask.get(index).copied().unwrap_or(false)) {
+            continue;
+        }
         let p = Prediction { index, probability };
         if out.len() == k && !before(&p, &out[k - 1]) {
             continue;
@@ -200,6 +268,57 @@ mod tests {
         assert_eq!(out[5].index, 4, "NaN ranks last");
         top_k_into(&p, 0, &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn filtered_top_k_applies_threshold_and_mask() {
+        let p = [0.1, 0.5, 0.2, 0.5, 0.05, 0.15];
+        let mut out = Vec::new();
+        top_k_filtered_into(&p, 10, 0.15, None, &mut out);
+        let idx: Vec<usize> = out.iter().map(|p| p.index).collect();
+        assert_eq!(idx, vec![1, 3, 2, 5], "0.15 is kept (threshold is inclusive), 0.1 and 0.05 dropped");
+        let mask = [true, false, true, false, true, true];
+        top_k_filtered_into(&p, 2, 0.0, Some(&mask), &mut out);
+        let idx: Vec<usize> = out.iter().map(|p| p.index).collect();
+        assert_eq!(idx, vec![2, 5]);
+        top_k_filtered_into(&p, 5, 0.9, None, &mut out);
+        assert!(out.is_empty(), "nothing reaches 0.9");
+    }
+
+    /// Rank `p` through a filter built as `Classifier::set_filter` builds it.
+    fn rank_filtered(p: &[f32], k: usize, threshold: f32, allow: &[&str], deny: &[&str]) -> Result<Vec<usize>> {
+        let labels: Vec<String> = ["background", "crane", "espresso", "cup", "crane"].map(String::from).to_vec();
+        let list = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (allow, deny) = (list(allow), list(deny));
+        let f = ResultFilter::new(&labels, threshold, Some(&allow), Some(&deny))?;
+        let mut out = Vec::new();
+        top_k_filtered_into(p, k, f.score_threshold, f.allowed.as_deref(), &mut out);
+        Ok(out.iter().map(|p| p.index).collect())
+    }
+
+    #[test]
+    fn result_filter_restricts_ranking_by_label_and_score() {
+        let p = [0.1, 0.02, 0.6, 0.27, 0.01];
+        assert_eq!(rank_filtered(&p, 2, 0.0, &[], &[]).unwrap(), vec![2, 3], "empty lists filter nothing");
+        assert_eq!(rank_filtered(&p, 2, 0.0, &[], &["espresso"]).unwrap(), vec![3, 0]);
+        assert_eq!(rank_filtered(&p, 5, 0.0, &["background", "cup"], &[]).unwrap(), vec![3, 0]);
+        assert_eq!(rank_filtered(&p, 5, 0.1, &[], &[]).unwrap(), vec![2, 3, 0]);
+        // A label the model repeats ("crane": bird and machine in ImageNet) matches every class carrying it.
+        assert_eq!(rank_filtered(&p, 5, 0.0, &["crane"], &[]).unwrap(), vec![1, 4]);
+        assert_eq!(rank_filtered(&p, 5, 0.0, &[], &["crane", "cup"]).unwrap(), vec![2, 0]);
+    }
+
+    #[test]
+    fn result_filter_rejects_bad_arguments() {
+        let p = [0.1, 0.02, 0.6, 0.27, 0.01];
+        let kind = |r: Result<Vec<usize>>| r.unwrap_err().kind();
+        assert_eq!(kind(rank_filtered(&p, 1, 1.5, &[], &[])), crate::ErrorKind::InvalidArgument);
+        assert_eq!(kind(rank_filtered(&p, 1, -0.1, &[], &[])), crate::ErrorKind::InvalidArgument);
+        assert_eq!(kind(rank_filtered(&p, 1, f32::NAN, &[], &[])), crate::ErrorKind::InvalidArgument);
+        assert_eq!(kind(rank_filtered(&p, 1, 0.0, &["cup"], &["espresso"])), crate::ErrorKind::InvalidArgument);
+        let typo = rank_filtered(&p, 1, 0.0, &["expresso"], &[]).unwrap_err();
+        assert_eq!(typo.kind(), crate::ErrorKind::InvalidArgument);
+        assert!(typo.message().contains("\"expresso\""), "the message names the unknown label: {}", typo.message());
     }
 
     #[test]

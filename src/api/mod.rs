@@ -104,6 +104,13 @@ impl Classifier {
         e.map(|v| v.to_vec()).map_err(js_error)
     }
 
+    /// The embedding of an RGB frame (width×height×3 bytes); see `embedRgba`.
+    #[wasm_bindgen(js_name = embedRgb)]
+    pub fn embed_rgb(&mut self, pixels: &[u8], width: u32, height: u32, mirror: Option<bool>) -> Result<Vec<f32>, JsValue> {
+        let e = self.inner.embed_pixels(pixels, width, height, PixelLayout::Rgb, mirror.unwrap_or(false));
+        e.map(|v| v.to_vec()).map_err(js_error)
+    }
+
     /// The embedding of an encoded image.
     #[wasm_bindgen(js_name = embedImage)]
     pub fn embed_image(&mut self, encoded: &[u8]) -> Result<Vec<f32>, JsValue> {
@@ -120,6 +127,14 @@ impl Classifier {
     #[wasm_bindgen(js_name = runRawFloat)]
     pub fn run_raw_float(&mut self, input: &[f32]) -> Result<Vec<f32>, JsValue> {
         self.inner.run_raw_f32(input).map(|v| v.to_vec()).map_err(js_error)
+    }
+
+    /// Restrict what every later `classify*` returns: drop predictions scoring below `scoreThreshold` (0..1),
+    /// keep only the labels in `allow` or drop those in `deny` (not both; empty lists filter nothing). Unknown
+    /// labels are an `INVALID_ARGUMENT` error and leave the previous filter in place. `setFilter()` clears it.
+    #[wasm_bindgen(js_name = setFilter)]
+    pub fn set_filter(&mut self, score_threshold: Option<f32>, allow: Option<Vec<String>>, deny: Option<Vec<String>>) -> Result<(), JsValue> {
+        self.inner.set_filter(score_threshold.unwrap_or(0.0), allow.as_deref(), deny.as_deref()).map_err(js_error)
     }
 
     /// Probabilities of every class from the last run.
