@@ -107,7 +107,7 @@ mod simd {
         }
     }
 
-    /// Run the SIMD conv for `w` (pointwise GEMM or im2col, as the plan would) and the reference; compare.
+    /// Run the SIMD convs for `w` (the pointwise GEMM when it applies, and the general conv) and the reference.
     fn conv_case(rng: &mut Rng, w: &Window2d, act: (f32, f32)) {
         let k = w.kernel_h * w.kernel_w * w.in_c;
         let input = rng.vec(w.input_len(), 4.0);
@@ -121,14 +121,14 @@ mod simd {
         if is_pointwise(w) {
             pointwise_conv2d_simd128(w, &input, &packed, act.0, act.1, &mut got);
         }
-        let mut got_im2col = vec![f32::NAN; w.output_len()];
-        assert!(conv2d_im2col_supported(w), "{w:?}");
-        conv2d_im2col_simd128(w, &input, &packed, act.0, act.1, &mut got_im2col);
+        let mut got_conv = vec![f32::NAN; w.output_len()];
+        assert!(conv2d_simd128_supported(w), "{w:?}");
+        conv2d_simd128(w, &input, &packed, act.0, act.1, &mut got_conv);
         let mag = magnitudes(w, &input, &filter, &bias, false);
         if is_pointwise(w) {
             check(&format!("pointwise {w:?} act {act:?}"), &got, &want, &mag);
         }
-        check(&format!("im2col conv {w:?} act {act:?}"), &got_im2col, &want, &mag);
+        check(&format!("conv {w:?} act {act:?}"), &got_conv, &want, &mag);
     }
 
     #[wasm_bindgen_test::wasm_bindgen_test]
@@ -151,7 +151,7 @@ mod simd {
     }
 
     #[wasm_bindgen_test::wasm_bindgen_test]
-    fn im2col_conv_matches_reference_over_odd_shapes() {
+    fn conv_matches_reference_over_odd_shapes() {
         let mut rng = Rng(0x2545_f491_4f6c_dd1d);
         let mut cases = 0;
         for &(k, s) in &[(3, 2), (3, 1), (1, 2), (5, 1), (2, 2)] {
@@ -166,8 +166,9 @@ mod simd {
             }
         }
         assert!(cases > 300, "{cases} cases");
-        // The MobileNet stem at 224: several im2col chunks.
+        // The MobileNet stem at 224 (interior rows read in place, border pixels im2col'd), and at an odd size.
         conv_case(&mut rng, &win(224, 224, 3, 32, 3, 2, true).unwrap(), ACTIVATIONS[1]);
+        conv_case(&mut rng, &win(67, 45, 3, 8, 3, 2, true).unwrap(), ACTIVATIONS[1]);
     }
 
     fn depthwise_case(rng: &mut Rng, w: &Window2d, act: (f32, f32)) {
@@ -199,9 +200,13 @@ mod simd {
             }
         }
         assert!(cases > 400, "{cases} cases");
-        // MobileNet-sized layers.
+        // MobileNet-sized layers, and wide odd ones (wide layers walk rows pixel by pixel).
         depthwise_case(&mut rng, &win(112, 112, 32, 32, 3, 1, true).unwrap(), ACTIVATIONS[1]);
         depthwise_case(&mut rng, &win(14, 14, 512, 512, 3, 2, true).unwrap(), ACTIVATIONS[1]);
+        for &(h, wd, c, s, same) in &[(7, 7, 1024, 1, true), (5, 3, 259, 1, true), (6, 9, 301, 2, true), (4, 5, 257, 1, false)] {
+            depthwise_case(&mut rng, &win(h, wd, c, c, 3, s, same).unwrap(), ACTIVATIONS[1]);
+            depthwise_case(&mut rng, &win(h, wd, c, c, 3, s, same).unwrap(), ACTIVATIONS[0]);
+        }
     }
 
     #[wasm_bindgen_test::wasm_bindgen_test]

@@ -4,7 +4,7 @@
 //! | layer                       | wasm32 (SIMD128, or relaxed SIMD when built with it) | native        |
 //! |-----------------------------|-------------------------------------------------------|---------------|
 //! | 1×1 stride-1 conv           | GEMM over weights packed at load (`Pointwise`)        | `conv2d_ref`  |
-//! | other conv (the 3×3/2 stem) | im2col + the same GEMM (`ConvIm2col`)                 | `conv2d_ref`  |
+//! | other conv (the 3×3/2 stem) | the same GEMM, rows read from the image (`ConvSimd`)  | `conv2d_ref`  |
 //! | depthwise                   | channel-vectorised, 3×3 fast path (`DepthwiseSimd`)  | reference     |
 //! | average pool, softmax       | scalar reference (well under 1 % of the time)        | reference     |
 
@@ -26,9 +26,9 @@ pub enum F32Layer {
     /// 1×1 stride-1 convolution: the SIMD GEMM straight over the input.
     #[cfg(target_arch = "wasm32")]
     Pointwise { weights: kf32::PackedGemm, act_min: f32, act_max: f32 },
-    /// Any other convolution with a small receptive field (the stem): im2col, then the SIMD GEMM.
+    /// Any other convolution with a small receptive field (the stem): the SIMD GEMM reading the image directly.
     #[cfg(target_arch = "wasm32")]
-    ConvIm2col { weights: kf32::PackedGemm, act_min: f32, act_max: f32 },
+    ConvSimd { weights: kf32::PackedGemm, act_min: f32, act_max: f32 },
     /// SIMD depthwise convolution, filter `[kh][kw][c]`, bias `c` entries.
     #[cfg(target_arch = "wasm32")]
     DepthwiseSimd { filter: Vec<f32>, bias: Vec<f32>, act_min: f32, act_max: f32 },
@@ -85,8 +85,8 @@ fn choose_kernel(
         }
         return Ok(F32Layer::DepthwiseSimd { filter, bias, act_min, act_max });
     }
-    let (pointwise, im2col) = (kf32::is_pointwise(w), kf32::conv2d_im2col_supported(w));
-    if !pointwise && !im2col {
+    let (pointwise, direct) = (kf32::is_pointwise(w), kf32::conv2d_simd128_supported(w));
+    if !pointwise && !direct {
         return Ok(F32Layer::Conv { filter, bias, act_min, act_max });
     }
     let k = w.kernel_h * w.kernel_w * w.in_c;
@@ -94,7 +94,7 @@ fn choose_kernel(
     Ok(if pointwise {
         F32Layer::Pointwise { weights, act_min, act_max }
     } else {
-        F32Layer::ConvIm2col { weights, act_min, act_max }
+        F32Layer::ConvSimd { weights, act_min, act_max }
     })
 }
 
@@ -133,8 +133,8 @@ pub fn run_f32(layers: &[Planned<F32Layer>], arena: &mut Arena<f32>, mut observe
                 kf32::pointwise_conv2d_simd128(w, input, weights, *act_min, *act_max, output)
             }
             #[cfg(target_arch = "wasm32")]
-            F32Layer::ConvIm2col { weights, act_min, act_max } => {
-                kf32::conv2d_im2col_simd128(w, input, weights, *act_min, *act_max, output)
+            F32Layer::ConvSimd { weights, act_min, act_max } => {
+                kf32::conv2d_simd128(w, input, weights, *act_min, *act_max, output)
             }
             #[cfg(target_arch = "wasm32")]
             F32Layer::DepthwiseSimd { filter, bias, act_min, act_max } => {

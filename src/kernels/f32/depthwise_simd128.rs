@@ -1,11 +1,15 @@
 //! float depthwise convolution (depth multiplier 1) for SIMD128, channel-vectorised, with a 3×3 fast path for
 //! both strides.
 //!
-//! Every output row is split into interior pixels, whose 3×3 taps all lie inside the image, and border pixels.
-//! Interior pixels run a branch-free loop per group of 4 channels that keeps the group's 9 weight vectors and bias
-//! in registers and walks the row (`stride·channels` floats per step). Border pixels (the padded first/last
-//! row and column, ≤ 2 of each) take a general path that visits only in-image taps, like the reference; it also
-//! serves any kernel size. Channels past the last multiple of 4 are summed in scalar code, in the same order.
+//! V8 issues all of a loop step's loads before its arithmetic and does not reschedule, so a step that reads 9
+//! taps while holding 9 weight vectors spills. The 3×3 path therefore walks each output row once per filter row
+//! ("pass"), per group of 4 channels: a pass holds only its 3 weight vectors, reads 3 taps per pixel and adds them
+//! to the running sums kept in the output row itself (L1-resident); the last pass adds the bias and clamps.
+//! Filter rows outside the image are simply skipped, and the columns whose taps leave the image (at most one at
+//! each end of a row, found once per call) visit only their in-image taps, so padding costs no branch in the
+//! inner loop.
+//! Other kernel sizes take a general per-pixel path. Channels past the last multiple of 4 are summed in scalar
+//! code, in the same order.
 //!
 //! Order of arithmetic: per channel, `+0`, then `+= input·filter` over in-image taps in `filter_y`, `filter_x`
 //! order, then `+ bias`, then the clamp — TFLite's reference order, so the plain SIMD128 build is bit-identical to
@@ -18,6 +22,8 @@ use core::arch::wasm32::*;
 
 /// Channels per vector.
 const LANES: usize = 4;
+/// From this many channels on, rows are walked pixel by pixel ([`Kernel::row_3x3_by_pixel`]).
+const BY_PIXEL_CHANNELS: usize = 256;
 
 /// float depthwise convolution of one HWC image, `in_c == out_c`, `filter` `[kernel_h][kernel_w][c]`, `bias` `c`
 /// entries (pass zeros for none), output clamped to `[act_min, act_max]`. Dilation 1.
@@ -37,21 +43,48 @@ pub fn depthwise_conv2d_simd128(
     assert!(w.in_c == c, "depthwise: in_c != out_c");
     assert!(input.len() == w.input_len() && output.len() == w.output_len(), "depthwise: buffer sizes");
     assert!(filter.len() == w.kernel_h * w.kernel_w * c && bias.len() == c, "depthwise: weight sizes");
-    let k = Kernel { w, input: input.as_ptr(), filter: filter.as_ptr(), bias: bias.as_ptr(), act_min, act_max };
-    let (ox_lo, ox_hi) = interior_columns(w);
+    let columns = interior_columns(w);
+    let mut edges = [(0, 0, 0, 0); MAX_EDGES];
+    let edge_columns = (0..columns.0).chain(columns.1..w.out_w);
+    let edge_count = edge_columns.clone().count();
+    for (e, ox) in edges.iter_mut().zip(edge_columns) {
+        let (fx0, fx1, ix0) = valid_taps(ox, w.stride_w, w.pad_left, w.kernel_w, w.in_w);
+        *e = (ox, fx0, fx1, ix0);
+    }
+    let k = Kernel {
+        w,
+        input: input.as_ptr(),
+        filter: filter.as_ptr(),
+        bias: bias.as_ptr(),
+        act_min,
+        act_max,
+        columns,
+        edges,
+        edge_count,
+    };
+    let fast_3x3 = (w.kernel_h, w.kernel_w) == (3, 3) && edge_count <= MAX_EDGES;
+    let vector_channels = c / LANES * LANES;
     for oy in 0..w.out_h {
         let rows = valid_taps(oy, w.stride_h, w.pad_top, w.kernel_h, w.in_h);
-        let out_row = &mut output[oy * w.out_w * c..][..w.out_w * c];
-        let full_3x3 = (w.kernel_h, w.kernel_w) == (3, 3) && rows.1 - rows.0 == 3 && ox_hi > ox_lo;
-        let (lo, hi) = if full_3x3 { (ox_lo, ox_hi) } else { (w.out_w, w.out_w) };
-        // SAFETY: the asserts above make every index the loops form stay inside `input`, `filter`, `bias`, and
-        // the pixels stay inside `out_row`.
+        let out_row = output[oy * w.out_w * c..][..w.out_w * c].as_mut_ptr();
+        // SAFETY: the asserts above keep every index the loops form inside `input`, `filter`, `bias`, and every
+        // pixel inside this output row.
         unsafe {
-            for ox in (0..lo).chain(hi..w.out_w) {
-                k.border_pixel(rows, ox, out_row.as_mut_ptr().add(ox * c));
+            if fast_3x3 && c >= BY_PIXEL_CHANNELS {
+                k.row_3x3_by_pixel(rows, vector_channels, out_row);
+            } else if fast_3x3 {
+                for g in (0..vector_channels).step_by(LANES) {
+                    k.row_3x3(rows, g, out_row);
+                }
+            } else {
+                for ox in 0..w.out_w {
+                    k.pixel_any(rows, ox, vector_channels, out_row.add(ox * c));
+                }
             }
-            if hi > lo {
-                k.interior_3x3(rows.2, lo, hi, out_row.as_mut_ptr());
+            if vector_channels < c {
+                for ox in 0..w.out_w {
+                    k.pixel_scalar(rows, ox, vector_channels, out_row.add(ox * c));
+                }
             }
         }
     }
@@ -60,16 +93,16 @@ pub fn depthwise_conv2d_simd128(
 /// Output columns `[lo, hi)` whose 3 column taps are all inside the image (`lo == hi` when none are).
 fn interior_columns(w: &Window2d) -> (usize, usize) {
     let s = w.stride_w;
-    let lo = w.pad_left.div_ceil(s);
+    let lo = w.pad_left.div_ceil(s).min(w.out_w);
     // ox·s − pad + 2 ≤ in_w − 1  ⇔  ox ≤ (in_w + pad − 3) / s
     let hi = match (w.in_w + w.pad_left).checked_sub(3) {
         Some(last) => (last / s + 1).min(w.out_w),
         None => 0,
     };
-    (lo.min(w.out_w), hi.max(lo).min(w.out_w))
+    (lo, hi.max(lo))
 }
 
-/// Everything the per-pixel code needs, as raw pointers checked once by the caller.
+/// Everything the per-row code needs, as raw pointers checked once by the caller.
 struct Kernel<'a> {
     w: &'a Window2d,
     input: *const f32,
@@ -77,21 +110,176 @@ struct Kernel<'a> {
     bias: *const f32,
     act_min: f32,
     act_max: f32,
+    /// [`interior_columns`] of the window.
+    columns: (usize, usize),
+    /// The other columns with their in-image taps `(ox, fx0, fx1, ix0)`, computed once per call.
+    edges: [(usize, usize, usize, usize); MAX_EDGES],
+    edge_count: usize,
 }
 
+/// Columns with out-of-image taps the 3×3 path handles (SAME padding has at most one per side).
+const MAX_EDGES: usize = 4;
+
 impl Kernel<'_> {
-    /// Output pixel `ox` of a row whose in-image filter rows are `rows = (fy0, fy1, iy0)`, any kernel size.
+    /// Channels `g..g+4` of one output row of a 3×3 depthwise conv whose in-image filter rows are
+    /// `rows = (fy0, fy1, iy0)`: one pass per filter row.
     ///
     /// # Safety
-    /// `out` holds `c` writable floats; `rows` comes from `valid_taps` for this window.
-    unsafe fn border_pixel(&self, rows: (usize, usize, usize), ox: usize, out: *mut f32) {
+    /// `rows` from `valid_taps` for this window; `g + 4 ≤ c`; `out_row` holds the row's `out_w·c` floats.
+    unsafe fn row_3x3(&self, rows: (usize, usize, usize), g: usize, out_row: *mut f32) {
+        let (fy0, fy1, iy0) = rows;
+        if fy1 == fy0 {
+            // No filter row inside the image (degenerate windows only): the clamped bias, as the reference.
+            let b = clamp(load(self.bias.add(g)), f32x4_splat(self.act_min), f32x4_splat(self.act_max));
+            for ox in 0..self.w.out_w {
+                store(out_row.add(ox * self.w.out_c + g), b);
+            }
+            return;
+        }
+        for fy in fy0..fy1 {
+            let iy = iy0 + (fy - fy0);
+            match (fy == fy0, fy + 1 == fy1) {
+                (true, true) => self.pass::<true, true>(fy, iy, g, out_row),
+                (true, false) => self.pass::<true, false>(fy, iy, g, out_row),
+                (false, false) => self.pass::<false, false>(fy, iy, g, out_row),
+                (false, true) => self.pass::<false, true>(fy, iy, g, out_row),
+            }
+        }
+    }
+
+    /// One filter row `fy` over input row `iy` for channels `g..g+4` of every pixel of the row: the sums start at
+    /// +0 on the `FIRST` pass and are read back from the output otherwise; the `LAST` pass adds the bias and
+    /// clamps.
+    ///
+    /// # Safety
+    /// As [`Kernel::row_3x3`], and `iy < in_h`.
+    #[inline(always)]
+    unsafe fn pass<const FIRST: bool, const LAST: bool>(&self, fy: usize, iy: usize, g: usize, out_row: *mut f32) {
+        let w = self.w;
+        let c = w.out_c;
+        let (lo, hi) = (f32x4_splat(self.act_min), f32x4_splat(self.act_max));
+        let b = load(self.bias.add(g));
+        let zero = f32x4_splat(0.0);
+        let taps = self.filter.add(fy * 3 * c + g);
+        let (w0, w1, w2) = (load(taps), load(taps.add(c)), load(taps.add(2 * c)));
+        let finish = |acc: v128| if LAST { clamp(f32x4_add(acc, b), lo, hi) } else { acc };
+        let start = |dst: *const f32| if FIRST { zero } else { load(dst) };
+        let row = self.input.add(iy * w.in_w * c + g);
+        // Columns with out-of-image taps: only their in-image taps, in order.
+        for &(ox, fx0, fx1, ix0) in &self.edges[..self.edge_count] {
+            let dst = out_row.add(ox * c + g);
+            let mut acc = start(dst);
+            let src = row.add(ix0 * c);
+            for fx in fx0..fx1 {
+                let wt = match fx {
+                    0 => w0,
+                    1 => w1,
+                    _ => w2,
+                };
+                acc = madd(acc, load(src.add((fx - fx0) * c)), wt);
+            }
+            store(dst, finish(acc));
+        }
+        let (ox_lo, ox_hi) = self.columns;
+        let step = w.stride_w * c;
+        let mut src = row.add((ox_lo * w.stride_w).saturating_sub(w.pad_left) * c);
+        let mut dst = out_row.add(ox_lo * c + g);
+        for _ in ox_lo..ox_hi {
+            let mut acc = start(dst);
+            acc = madd(acc, load(src), w0);
+            acc = madd(acc, load(src.add(c)), w1);
+            acc = madd(acc, load(src.add(2 * c)), w2);
+            store(dst, finish(acc));
+            src = src.add(step);
+            dst = dst.add(c);
+        }
+    }
+
+    /// Channels `0..channels` (a multiple of 4) of one output row, pixel by pixel with the channels innermost:
+    /// one pass per filter row like [`Kernel::row_3x3`], but reading weights from L1 instead of registers. Wide
+    /// layers need this order: walking one channel group down a row strides `4·c` bytes, and with `c` a power of
+    /// two every pixel lands in the same L1 set (and 4 KiB-aliases the sums being stored).
+    ///
+    /// # Safety
+    /// As [`Kernel::row_3x3`], with `channels ≤ c` a multiple of 4.
+    unsafe fn row_3x3_by_pixel(&self, rows: (usize, usize, usize), channels: usize, out_row: *mut f32) {
+        let (fy0, fy1, iy0) = rows;
+        if fy1 == fy0 {
+            for g in (0..channels).step_by(LANES) {
+                self.row_3x3(rows, g, out_row);
+            }
+            return;
+        }
+        for fy in fy0..fy1 {
+            let iy = iy0 + (fy - fy0);
+            match (fy == fy0, fy + 1 == fy1) {
+                (true, true) => self.pass_by_pixel::<true, true>(fy, iy, channels, out_row),
+                (true, false) => self.pass_by_pixel::<true, false>(fy, iy, channels, out_row),
+                (false, false) => self.pass_by_pixel::<false, false>(fy, iy, channels, out_row),
+                (false, true) => self.pass_by_pixel::<false, true>(fy, iy, channels, out_row),
+            }
+        }
+    }
+
+    /// [`Kernel::pass`] for channels `0..channels` of every pixel, channels innermost.
+    ///
+    /// # Safety
+    /// As [`Kernel::row_3x3_by_pixel`], and `iy < in_h`.
+    #[inline(always)]
+    unsafe fn pass_by_pixel<const FIRST: bool, const LAST: bool>(
+        &self,
+        fy: usize,
+        iy: usize,
+        channels: usize,
+        out_row: *mut f32,
+    ) {
+        let w = self.w;
+        let c = w.out_c;
+        let (lo, hi) = (f32x4_splat(self.act_min), f32x4_splat(self.act_max));
+        let zero = f32x4_splat(0.0);
+        let taps = self.filter.add(fy * 3 * c);
+        let row = self.input.add(iy * w.in_w * c);
+        let finish = |acc: v128, g: usize| if LAST { clamp(f32x4_add(acc, load(self.bias.add(g))), lo, hi) } else { acc };
+        let start = |dst: *const f32| if FIRST { zero } else { load(dst) };
+        for &(ox, fx0, fx1, ix0) in &self.edges[..self.edge_count] {
+            let dst = out_row.add(ox * c);
+            let src = row.add(ix0 * c);
+            for g in (0..channels).step_by(LANES) {
+                let mut acc = start(dst.add(g));
+                for fx in fx0..fx1 {
+                    acc = madd(acc, load(src.add((fx - fx0) * c + g)), load(taps.add(fx * c + g)));
+                }
+                store(dst.add(g), finish(acc, g));
+            }
+        }
+        let (ox_lo, ox_hi) = self.columns;
+        for ox in ox_lo..ox_hi {
+            let src = row.add((ox * w.stride_w - w.pad_left) * c);
+            let dst = out_row.add(ox * c);
+            let (s1, s2, t1, t2) = (src.add(c), src.add(2 * c), taps.add(c), taps.add(2 * c));
+            let mut g = 0;
+            while g < channels {
+                let mut acc = start(dst.add(g));
+                acc = madd(acc, load(src.add(g)), load(taps.add(g)));
+                acc = madd(acc, load(s1.add(g)), load(t1.add(g)));
+                acc = madd(acc, load(s2.add(g)), load(t2.add(g)));
+                store(dst.add(g), finish(acc, g));
+                g += LANES;
+            }
+        }
+    }
+
+    /// Channels `0..channels` (a multiple of 4) of output pixel `ox`, any kernel size, in-image taps only.
+    ///
+    /// # Safety
+    /// `rows` from `valid_taps` for this window; `out` holds the pixel's `c` floats.
+    unsafe fn pixel_any(&self, rows: (usize, usize, usize), ox: usize, channels: usize, out: *mut f32) {
         let w = self.w;
         let c = w.out_c;
         let (fy0, fy1, iy0) = rows;
         let (fx0, fx1, ix0) = valid_taps(ox, w.stride_w, w.pad_left, w.kernel_w, w.in_w);
         let (lo, hi) = (f32x4_splat(self.act_min), f32x4_splat(self.act_max));
-        let mut g = 0;
-        while g + LANES <= c {
+        for g in (0..channels).step_by(LANES) {
             let mut acc = f32x4_splat(0.0);
             for fy in fy0..fy1 {
                 let src = self.input.add(((iy0 + fy - fy0) * w.in_w + ix0) * c + g);
@@ -101,9 +289,19 @@ impl Kernel<'_> {
                 }
             }
             store(out.add(g), clamp(f32x4_add(acc, load(self.bias.add(g))), lo, hi));
-            g += LANES;
         }
-        for ch in g..c {
+    }
+
+    /// Channels `first..c` of output pixel `ox` in scalar code, any kernel size, in-image taps only.
+    ///
+    /// # Safety
+    /// As [`Kernel::pixel_any`].
+    unsafe fn pixel_scalar(&self, rows: (usize, usize, usize), ox: usize, first: usize, out: *mut f32) {
+        let w = self.w;
+        let c = w.out_c;
+        let (fy0, fy1, iy0) = rows;
+        let (fx0, fx1, ix0) = valid_taps(ox, w.stride_w, w.pad_left, w.kernel_w, w.in_w);
+        for ch in first..c {
             let mut total = 0.0f32;
             for fy in fy0..fy1 {
                 let src = self.input.add(((iy0 + fy - fy0) * w.in_w + ix0) * c + ch);
@@ -113,57 +311,6 @@ impl Kernel<'_> {
                 }
             }
             *out.add(ch) = activation_with_min_max(total + *self.bias.add(ch), self.act_min, self.act_max);
-        }
-    }
-
-    /// Interior pixels `[ox_lo, ox_hi)` of a row whose three filter rows start at input row `iy0`, 3×3 kernel.
-    ///
-    /// # Safety
-    /// Every tap of those pixels is inside the image; `out_row` holds the row's `out_w·c` floats.
-    unsafe fn interior_3x3(&self, iy0: usize, ox_lo: usize, ox_hi: usize, out_row: *mut f32) {
-        let w = self.w;
-        let c = w.out_c;
-        let (lo, hi) = (f32x4_splat(self.act_min), f32x4_splat(self.act_max));
-        let line = w.in_w * c;
-        let step = w.stride_w * c;
-        // Input of the first interior pixel's top-left tap, channel 0.
-        let first = self.input.add((iy0 * w.in_w + ox_lo * w.stride_w - w.pad_left) * c);
-        let mut g = 0;
-        while g + LANES <= c {
-            let f = |t: usize| load(self.filter.add(t * c + g));
-            let (w0, w1, w2, w3, w4, w5, w6, w7, w8) = (f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7), f(8));
-            let b = load(self.bias.add(g));
-            let mut src = first.add(g);
-            let mut dst = out_row.add(ox_lo * c + g);
-            for _ in ox_lo..ox_hi {
-                let (r1, r2) = (src.add(line), src.add(2 * line));
-                let mut acc = madd(f32x4_splat(0.0), load(src), w0);
-                acc = madd(acc, load(src.add(c)), w1);
-                acc = madd(acc, load(src.add(2 * c)), w2);
-                acc = madd(acc, load(r1), w3);
-                acc = madd(acc, load(r1.add(c)), w4);
-                acc = madd(acc, load(r1.add(2 * c)), w5);
-                acc = madd(acc, load(r2), w6);
-                acc = madd(acc, load(r2.add(c)), w7);
-                acc = madd(acc, load(r2.add(2 * c)), w8);
-                store(dst, clamp(f32x4_add(acc, b), lo, hi));
-                src = src.add(step);
-                dst = dst.add(c);
-            }
-            g += LANES;
-        }
-        if g < c {
-            for ox in ox_lo..ox_hi {
-                let src = first.add((ox - ox_lo) * step);
-                for ch in g..c {
-                    let mut total = 0.0f32;
-                    for t in 0..9 {
-                        total += *src.add((t / 3) * line + (t % 3) * c + ch) * *self.filter.add(t * c + ch);
-                    }
-                    let v = activation_with_min_max(total + *self.bias.add(ch), self.act_min, self.act_max);
-                    *out_row.add(ox * c + ch) = v;
-                }
-            }
         }
     }
 }

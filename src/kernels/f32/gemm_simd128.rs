@@ -24,87 +24,134 @@ const MR: usize = 4;
 /// Input bytes per row block that should stay in L2 while all panels pass over it.
 const BLOCK_BYTES: usize = 128 * 1024;
 
-/// One `R`×8 tile: `R` rows of `a` (`lda` apart) times one panel, bias + clamp, stored to `c` (rows `ldc` apart;
-/// only the first `nr` ≤ 8 columns are written).
+/// Where the GEMM reads its left operand: row `i` (one output pixel) is `segments` runs of `run` contiguous floats,
+/// run `s` starting at `base + i·row_step + s·segment_step`. A plain matrix is one run of `k` per row; a 3×3
+/// convolution over interior pixels reads its rows straight from the image as 3 runs (one per filter row) of
+/// `3·in_c` floats, with no im2col copy.
+#[derive(Clone, Copy)]
+pub(crate) struct Lhs {
+    pub base: *const f32,
+    pub row_step: usize,
+    pub segments: usize,
+    pub run: usize,
+    pub segment_step: usize,
+}
+
+impl Lhs {
+    /// A plain row-major matrix with rows of `k` floats, `lda` apart.
+    pub fn matrix(base: *const f32, k: usize, lda: usize) -> Lhs {
+        Lhs { base, row_step: lda, segments: 1, run: k, segment_step: 0 }
+    }
+}
+
+/// One tile of `R` rows × `P` panels (8·`P` columns) starting at row `i` and panel `p0`: bias + clamp, stored to
+/// `c` (row `i`'s output at `c + i·ldc`; a ragged last panel writes only its `n mod 8` columns).
+/// Register budget under V8 (which loads everything a loop step reads before its arithmetic): 2·R·P accumulators
+/// + 2·P weights + R broadcasts + 1 product ≤ 15, so 4×1, 2×2, 1×3 (and smaller) tiles never spill.
 ///
 /// # Safety
-/// `a + r·lda .. + k` readable for `r < R`; `w` holds `k × 8` floats, `bias` 8; `c + r·ldc .. + nr` writable.
+/// Every run of rows `i..i+R` readable; panels `p0..p0+P` exist; the outputs writable.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-unsafe fn tile<const R: usize>(
-    k: usize,
-    a: *const f32,
-    lda: usize,
-    w: *const f32,
-    bias: *const f32,
+unsafe fn tile<const R: usize, const P: usize>(
+    a: &Lhs,
+    i: usize,
+    w: &PackedGemm,
+    p0: usize,
     c: *mut f32,
     ldc: usize,
-    nr: usize,
     lo: v128,
     hi: v128,
 ) {
     let zero = f32x4_splat(0.0);
-    let mut acc = [[zero; 2]; R];
-    let mut rows = [a; R];
-    for (r, row) in rows.iter_mut().enumerate() {
-        *row = a.add(r * lda);
+    let mut acc = [[[zero; 2]; P]; R];
+    let mut wp = [w.panel(p0).as_ptr(); P];
+    for (q, p) in wp.iter_mut().enumerate() {
+        *p = w.panel(p0 + q).as_ptr();
     }
-    let mut wp = w;
-    for _ in 0..k {
-        let w0 = load(wp);
-        let w1 = load(wp.add(4));
-        wp = wp.add(PANEL_WIDTH);
-        for r in 0..R {
-            let x = load_splat(rows[r]);
-            rows[r] = rows[r].add(1);
-            acc[r][0] = madd(acc[r][0], x, w0);
-            acc[r][1] = madd(acc[r][1], x, w1);
+    let row0 = a.base.add(i * a.row_step);
+    for s in 0..a.segments {
+        let mut rows = [row0; R];
+        for (r, row) in rows.iter_mut().enumerate() {
+            *row = row0.add(r * a.row_step + s * a.segment_step);
+        }
+        for _ in 0..a.run {
+            let mut wv = [[zero; 2]; P];
+            for q in 0..P {
+                wv[q] = [load(wp[q]), load(wp[q].add(4))];
+                wp[q] = wp[q].add(PANEL_WIDTH);
+            }
+            for r in 0..R {
+                let x = load_splat(rows[r]);
+                rows[r] = rows[r].add(1);
+                for q in 0..P {
+                    acc[r][q][0] = madd(acc[r][q][0], x, wv[q][0]);
+                    acc[r][q][1] = madd(acc[r][q][1], x, wv[q][1]);
+                }
+            }
         }
     }
-    let (b0, b1) = (load(bias), load(bias.add(4)));
-    for (r, [s0, s1]) in acc.into_iter().enumerate() {
-        let (o0, o1) = (clamp(f32x4_add(s0, b0), lo, hi), clamp(f32x4_add(s1, b1), lo, hi));
-        let dst = c.add(r * ldc);
-        if nr == PANEL_WIDTH {
-            store(dst, o0);
-            store(dst.add(4), o1);
-        } else {
-            store_partial(dst, o0, nr);
-            if nr > 4 {
-                store_partial(dst.add(4), o1, nr - 4);
+    for q in 0..P {
+        let bias = w.panel_bias(p0 + q).as_ptr();
+        let (b0, b1) = (load(bias), load(bias.add(4)));
+        let j = (p0 + q) * PANEL_WIDTH;
+        let nr = (w.n() - j).min(PANEL_WIDTH);
+        for (r, row) in acc.iter().enumerate() {
+            let o0 = clamp(f32x4_add(row[q][0], b0), lo, hi);
+            let o1 = clamp(f32x4_add(row[q][1], b1), lo, hi);
+            let dst = c.add((i + r) * ldc + j);
+            if nr == PANEL_WIDTH {
+                store(dst, o0);
+                store(dst.add(4), o1);
+            } else {
+                store_partial(dst, o0, nr);
+                if nr > 4 {
+                    store_partial(dst.add(4), o1, nr - 4);
+                }
             }
         }
     }
 }
 
-/// The GEMM over raw pointers; see the module docs.
+/// Tiles of `R` rows × `P` panels over every panel of rows `i..i+R` (the last group narrower).
+#[inline(always)]
+unsafe fn row_group<const R: usize, const P: usize>(a: &Lhs, i: usize, w: &PackedGemm, c: *mut f32, ldc: usize, lo: v128, hi: v128) {
+    let panels = w.panel_count();
+    let mut p = 0;
+    while p + P <= panels {
+        tile::<R, P>(a, i, w, p, c, ldc, lo, hi);
+        p += P;
+    }
+    for p in p..panels {
+        tile::<R, 1>(a, i, w, p, c, ldc, lo, hi);
+    }
+}
+
+/// The GEMM over raw pointers: `m` rows of `a` times `w`, into `c` (row `i` at `c + i·ldc`); see the module docs.
 ///
 /// # Safety
-/// `a` holds `m` rows of `w.k()` floats, `lda` apart; `c` holds `m` rows of `w.n()` writable floats, `ldc` apart.
-#[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn gemm(m: usize, a: *const f32, lda: usize, w: &PackedGemm, lo: f32, hi: f32, c: *mut f32, ldc: usize) {
-    let (k, n) = (w.k(), w.n());
+/// Every run of the `m` rows of `a` readable (`a.segments·a.run == w.k()`); `c` holds `m` rows of `w.n()`
+/// writable floats, `ldc` apart.
+pub(crate) unsafe fn gemm(m: usize, a: &Lhs, w: &PackedGemm, lo: f32, hi: f32, c: *mut f32, ldc: usize) {
+    debug_assert_eq!(a.segments * a.run, w.k());
     let (lo, hi) = (f32x4_splat(lo), f32x4_splat(hi));
-    let block = (BLOCK_BYTES / (k * 4)).max(MR) / MR * MR;
+    let block = (BLOCK_BYTES / (w.k() * 4)).max(MR) / MR * MR;
     let mut i0 = 0;
     while i0 < m {
         let i1 = (i0 + block).min(m);
+        let full = i0 + (i1 - i0) / MR * MR;
         for p in 0..w.panel_count() {
-            let (wp, bp) = (w.panel(p).as_ptr(), w.panel_bias(p).as_ptr());
-            let j = p * PANEL_WIDTH;
-            let nr = (n - j).min(PANEL_WIDTH);
             let mut i = i0;
-            while i + MR <= i1 {
-                tile::<MR>(k, a.add(i * lda), lda, wp, bp, c.add(i * ldc + j), ldc, nr, lo, hi);
+            while i < full {
+                tile::<MR, 1>(a, i, w, p, c, ldc, lo, hi);
                 i += MR;
             }
-            let (ar, cr) = (a.add(i * lda), c.add(i * ldc + j));
-            match i1 - i {
-                1 => tile::<1>(k, ar, lda, wp, bp, cr, ldc, nr, lo, hi),
-                2 => tile::<2>(k, ar, lda, wp, bp, cr, ldc, nr, lo, hi),
-                3 => tile::<3>(k, ar, lda, wp, bp, cr, ldc, nr, lo, hi),
-                _ => {}
-            }
+        }
+        // Leftover rows: wider tiles keep enough independent sums in flight (a lone row is the classifier).
+        match i1 - full {
+            1 => row_group::<1, 3>(a, full, w, c, ldc, lo, hi),
+            2 => row_group::<2, 2>(a, full, w, c, ldc, lo, hi),
+            3 => row_group::<3, 1>(a, full, w, c, ldc, lo, hi),
+            _ => {}
         }
         i0 = i1;
     }
@@ -124,7 +171,7 @@ pub fn gemm_simd128(m: usize, a: &[f32], lda: usize, w: &PackedGemm, act_min: f3
     assert!(a.len() >= (m - 1) * lda + w.k(), "gemm: input too short");
     assert!(c.len() >= (m - 1) * ldc + w.n(), "gemm: output too short");
     // SAFETY: lengths checked above.
-    unsafe { gemm(m, a.as_ptr(), lda, w, act_min, act_max, c.as_mut_ptr(), ldc) }
+    unsafe { gemm(m, &Lhs::matrix(a.as_ptr(), w.k(), lda), w, act_min, act_max, c.as_mut_ptr(), ldc) }
 }
 
 /// Pointwise convolution (1×1 kernel, stride 1, no padding) of one HWC image: the GEMM with one row per pixel.

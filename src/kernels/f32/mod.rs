@@ -8,8 +8,8 @@
 //! [`Window2d`](crate::kernels::Window2d), checked with `debug_assert!`).
 //!
 //! On wasm32 the convolutions also have SIMD128 variants (the reference stays as their oracle; `model::f32` picks
-//! which runs): `gemm_simd128` (the GEMM micro-kernel and the pointwise convolution), `conv_im2col_simd128` (any
-//! other convolution, i.e. the stem), `depthwise_simd128`. Their weights are repacked at load time by `packing`.
+//! which runs): `gemm_simd128` (the GEMM micro-kernel and the pointwise convolution), `conv_simd128` (any
+//! other small convolution, i.e. the stem, on the same GEMM), `depthwise_simd128`. Their weights are repacked at load time by `packing`.
 //! Built with `+relaxed-simd` they fuse multiply-adds (see `simd`); otherwise they keep the reference's
 //! arithmetic order and match it bit for bit.
 
@@ -20,7 +20,7 @@ mod pool;
 mod softmax;
 
 #[cfg(target_arch = "wasm32")]
-mod conv_im2col_simd128;
+mod conv_simd128;
 #[cfg(target_arch = "wasm32")]
 mod depthwise_simd128;
 #[cfg(target_arch = "wasm32")]
@@ -35,7 +35,7 @@ pub use pool::average_pool_ref;
 pub use softmax::softmax_ref;
 
 #[cfg(target_arch = "wasm32")]
-pub use conv_im2col_simd128::{conv2d_im2col_simd128, conv2d_im2col_supported};
+pub use conv_simd128::{conv2d_simd128, conv2d_simd128_supported};
 #[cfg(target_arch = "wasm32")]
 pub use depthwise_simd128::depthwise_conv2d_simd128;
 #[cfg(target_arch = "wasm32")]
