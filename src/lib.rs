@@ -19,6 +19,7 @@
 //! - [`model`]: MobileNet V1 recognition, the plan, the executor.
 //! - [`kernels`]: compute kernels (`f32`, `q8`), scalar references beside SIMD variants.
 //! - [`preprocess`]: decode, crop, resize, normalise.
+//! - [`parallel`]: splitting a layer into row/pixel blocks across the thread pool (threaded build).
 //! - [`classifier`]: the Rust-level API (labels, top-k, embedding) that the wasm API wraps.
 //! - `api` (wasm32 only): the `#[wasm_bindgen]` surface: argument checks, JS types, error mapping; no maths.
 
@@ -26,6 +27,7 @@ pub mod classifier;
 pub mod error;
 pub mod kernels;
 pub mod model;
+pub mod parallel;
 pub mod preprocess;
 pub mod tflite;
 

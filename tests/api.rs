@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use js_sys::Reflect;
 use mobilenet_wasm::api::Classifier;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 fn code(err: &JsValue) -> String {

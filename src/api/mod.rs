@@ -7,6 +7,9 @@ use crate::preprocess::PixelLayout;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
+mod threads;
+pub use threads::*;
+
 #[wasm_bindgen(start)]
 fn start() {
     console_error_panic_hook::set_once();
