@@ -63,6 +63,7 @@ cmd_build() {
   log "building wasm (simd128, --target web) into pkg/web"
   wasm-pack build --release --target web --out-dir pkg/web --out-name mobilenet_wasm --no-pack
   build_threads
+  build_relaxed
   log "assembling the demo in dist/www"
   rm -rf dist/www && mkdir -p dist/www/models
   cp -r www/. dist/www/
@@ -87,6 +88,16 @@ build_threads() {
   RUSTC_BOOTSTRAP=1 RUSTFLAGS="$THREADS_RUSTFLAGS" CARGO_TARGET_DIR=target-threads \
     wasm-pack build --release --target web --out-dir pkg/web-threads --out-name mobilenet_wasm --no-pack \
     -- --features threads -Z build-std=panic_abort,std
+}
+
+# Relaxed-SIMD build: the float kernels fuse their multiply-adds (f32x4.relaxed_madd: one FMA where the CPU has
+# it), within 1e-5 of TFLite instead of bit-exact. Same API as pkg/web, for engines that validate relaxed SIMD.
+# Its own target dir because RUSTFLAGS replace .cargo/config.toml's.
+RELAXED_RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd"
+build_relaxed() {
+  log "building wasm (simd128 + relaxed-simd, --target web) into pkg/web-relaxed"
+  RUSTFLAGS="$RELAXED_RUSTFLAGS" CARGO_TARGET_DIR=target-relaxed \
+    wasm-pack build --release --target web --out-dir pkg/web-relaxed --out-name mobilenet_wasm --no-pack
 }
 
 # The npm package: js/ (loader, worker, API, types) + every wasm build present in pkg/ → pkg/npm, packed into
@@ -143,6 +154,11 @@ cmd_test() {
   run_counted "wasm32 in Node" wasm-pack test --release --node
   WASM_BINDGEN_USE_BROWSER=1 run_counted "wasm32 in headless Chrome" wasm-pack test --release --headless --chrome --chromedriver "$(command -v chromedriver)"
   WASM_BINDGEN_USE_BROWSER=1 run_counted "wasm32 in headless Firefox" wasm-pack test --release --headless --firefox --geckodriver "$(command -v geckodriver)"
+  # The relaxed-SIMD build against the same goldens (Node 20 still needs the V8 flag; later Node ships the feature).
+  local relaxed_node_args=""
+  node --experimental-wasm-relaxed-simd -e 0 >/dev/null 2>&1 && relaxed_node_args=--experimental-wasm-relaxed-simd
+  NODE_ARGS=$relaxed_node_args RUSTFLAGS="$RELAXED_RUSTFLAGS" CARGO_TARGET_DIR=target-relaxed \
+    run_counted "wasm32 relaxed-SIMD build in Node" wasm-pack test --release --node
   cmd_build
   run_script "demo page e2e (headless Chromium, fake webcam)" node tests/e2e/smoke.mjs
   run_script "threaded build e2e (golden suite in a Worker, with and without isolation)" node tests/e2e/threads.mjs
