@@ -6,6 +6,8 @@
 #   demo    build, then serve the demo on http://127.0.0.1:${PORT:-8080}/
 #   test    run every test suite (native, wasm in Node, headless Chrome, headless Firefox)
 #   bench   build, then the side-by-side benchmark vs TFLite/TF.js/ORT wasm (bench/, BENCHMARKS.md); args pass through
+#   fuzz    [SECONDS [TARGET...]] run each cargo-fuzz target (fuzz/) for SECONDS (default 60), one at a time at nice 19
+#   soak    ${SOAK_FRAMES:-10000} frames through the wasm API in Node; wasm memory must stay flat (tests/soak.rs)
 # Models and golden data come from $MOBILENET_DATA (default ../shared/data, next to the project root).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,6 +18,7 @@ export PATH="$HOME/.cargo/bin:$ROOT/.tools/node_modules/.bin:$PATH"
 WASM_PACK_VERSION=0.15.1
 WASM_BINDGEN_VERSION=0.2.130
 GECKODRIVER_VERSION=0.37.1
+CARGO_FUZZ_VERSION=0.13.2
 
 log() { printf '\033[1m[build.sh]\033[0m %s\n' "$*" >&2; }
 
@@ -151,6 +154,8 @@ cmd_test() {
   cmd_setup
   set -o pipefail
   run_counted "native (cargo test)" cargo test --release --lib --tests
+  # The regressions again in the dev profile: overflow checks on, as the fuzzers run (RELIABILITY.md).
+  run_counted "native regressions, overflow checks" cargo test --test regressions
   run_counted "wasm32 in Node" wasm-pack test --release --node
   WASM_BINDGEN_USE_BROWSER=1 run_counted "wasm32 in headless Chrome" wasm-pack test --release --headless --chrome --chromedriver "$(command -v chromedriver)"
   WASM_BINDGEN_USE_BROWSER=1 run_counted "wasm32 in headless Firefox" wasm-pack test --release --headless --firefox --geckodriver "$(command -v geckodriver)"
@@ -178,6 +183,68 @@ cmd_bench() {
   node bench/bench.mjs "$@"
 }
 
+# Fuzzing (RELIABILITY.md). cargo-fuzz needs a nightly toolchain for libFuzzer's instrumentation.
+FUZZ_TARGETS=(model_spec model_bytes classify_pixels classify_image)
+FUZZ_TRIPLE=$(rustc -vV | sed -n 's/^host: //p')
+setup_fuzz() {
+  rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+  have_version cargo-fuzz "$CARGO_FUZZ_VERSION" || cargo install --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+}
+
+# Per-target libFuzzer options: input size bounds, memory limits tight enough that any allocation beyond what the
+# caps allow is reported as a crash (malloc_limit_mb: one allocation; rss_limit_mb: the whole process), and a
+# per-input timeout with room for loading a 4 MB real model in an instrumented build on a busy machine.
+fuzz_options() {
+  case "$1" in
+    model_spec) echo "-max_len=4096 -rss_limit_mb=1024 -malloc_limit_mb=256 -timeout=10" ;;
+    model_bytes) echo "-max_len=4400000 -rss_limit_mb=1536 -malloc_limit_mb=256 -timeout=120" ;;
+    classify_pixels) echo "-max_len=65536 -rss_limit_mb=512 -malloc_limit_mb=64 -timeout=30" ;;
+    classify_image) echo "-max_len=1048576 -rss_limit_mb=512 -malloc_limit_mb=64 -timeout=30" ;;
+  esac
+}
+
+cmd_fuzz() {
+  local seconds=${1:-60}
+  [ $# -gt 0 ] && shift
+  local targets=("$@")
+  [ ${#targets[@]} -eq 0 ] && targets=("${FUZZ_TARGETS[@]}")
+  need_data
+  setup_fuzz
+  log "building the fuzz targets (nightly, AddressSanitizer, debug assertions)"
+  nice -n 19 cargo +nightly fuzz build
+  # Seeds go to the git-ignored fuzz/corpus: generated tiny models and images, plus the real models and images.
+  mkdir -p fuzz/corpus/model_spec fuzz/corpus/classify_pixels fuzz/artifacts/logs
+  nice -n 19 cargo run --quiet --release --manifest-path fuzz/Cargo.toml --bin write_seeds -- fuzz/corpus
+  cp "$MOBILENET_DATA"/models/*.tflite fuzz/corpus/model_bytes/
+  cp "$MOBILENET_DATA"/images/*.jpg "$MOBILENET_DATA"/images/*.png "$MOBILENET_DATA"/images/*.bmp fuzz/corpus/classify_image/
+  local failed=() t log_file
+  for t in "${targets[@]}"; do
+    log_file=fuzz/artifacts/logs/$t.$(date +%Y%m%d-%H%M%S).log
+    log "fuzzing $t for ${seconds}s (log: $log_file)"
+    mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"
+    # The binary `cargo fuzz build` made, run directly so that no rebuild happens between targets.
+    # shellcheck disable=SC2046
+    if ASAN_OPTIONS=quarantine_size_mb=64 nice -n 19 "fuzz/target/$FUZZ_TRIPLE/release/$t" "fuzz/corpus/$t" \
+        -artifact_prefix="fuzz/artifacts/$t/" -max_total_time="$seconds" -print_final_stats=1 \
+        $(fuzz_options "$t") >"$log_file" 2>&1; then
+      log "$t: $(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$log_file" | tail -1), corpus $(ls "fuzz/corpus/$t" | wc -l) inputs"
+    else
+      log "$t: FAILED, see $log_file and fuzz/artifacts/$t/"
+      tail -30 "$log_file" >&2
+      failed+=("$t")
+    fi
+  done
+  if [ ${#failed[@]} -gt 0 ]; then log "crashes in: ${failed[*]}"; exit 1; fi
+  log "fuzzing done: no crash, timeout or out-of-memory"
+}
+
+# The soak (not in `test`: it takes minutes): 10 000 frames through the wasm API in Node, memory checked flat.
+cmd_soak() {
+  need_data
+  log "soak: ${SOAK_FRAMES:-10000} frames through the wasm API in Node"
+  SOAK_FRAMES=${SOAK_FRAMES:-10000} nice -n 10 wasm-pack test --release --node -- --test soak -- --include-ignored --nocapture
+}
+
 case "${1:-}" in
   setup) cmd_setup ;;
   build) cmd_setup; cmd_build ;;
@@ -185,5 +252,7 @@ case "${1:-}" in
   demo) cmd_setup; cmd_demo ;;
   test) cmd_test ;;
   bench) shift; cmd_setup; cmd_build; cmd_bench "$@" ;;
-  *) echo "usage: $0 {setup|build|package|demo|test|bench [args]}" >&2; exit 2 ;;
+  fuzz) shift; cmd_fuzz "$@" ;;
+  soak) cmd_setup; cmd_soak ;;
+  *) echo "usage: $0 {setup|build|package|demo|test|bench [args]|fuzz [seconds [target...]]|soak}" >&2; exit 2 ;;
 esac

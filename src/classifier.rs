@@ -3,6 +3,7 @@
 //! same-sized frames allocates nothing.
 
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::model::{DType, Model, ModelInfo};
 use crate::preprocess::{self, PixelLayout, Preprocessor};
 
@@ -22,6 +23,7 @@ pub struct Prediction {
 
 pub struct Classifier {
     model: Model,
+    limits: Limits,
     labels: Vec<String>,
     preprocessor: Option<Preprocessor>,
     probabilities: Vec<f32>,
@@ -99,7 +101,13 @@ pub fn parse_labels(text: &str) -> Vec<String> {
 impl Classifier {
     /// Load a MobileNet V1 `.tflite` model. `labels` (one per class) default to the built-in ImageNet labels.
     pub fn new(model_bytes: &[u8], labels: Option<Vec<String>>) -> Result<Classifier> {
-        let model = Model::from_tflite(model_bytes)?;
+        Self::with_limits(model_bytes, labels, Limits::default())
+    }
+
+    /// [`Classifier::new`] with explicit resource caps (see [`Limits`]); the model's are checked while loading,
+    /// `max_image_pixels` on every frame and encoded image.
+    pub fn with_limits(model_bytes: &[u8], labels: Option<Vec<String>>, limits: Limits) -> Result<Classifier> {
+        let model = Model::from_tflite_with_limits(model_bytes, &limits)?;
         let info = model.info().clone();
         Ok(Classifier {
             labels: resolve_labels(info.num_classes, labels)?,
@@ -108,8 +116,24 @@ impl Classifier {
             probabilities: vec![0.0; info.num_classes],
             embedding: vec![0.0; info.embedding_len],
             ranked: Vec::with_capacity(info.num_classes.min(1024)),
+            limits,
             filter: ResultFilter::default(),
         })
+    }
+
+    /// The caps in force (see [`Limits`]).
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Change the pixel cap for later frames and encoded images (at least 1). Frames of an already planned size
+    /// above the new cap are refused too.
+    pub fn set_max_image_pixels(&mut self, max_pixels: u64) -> Result<()> {
+        let limits = Limits { max_image_pixels: max_pixels, ..self.limits };
+        limits.validate()?;
+        self.limits = limits;
+        self.preprocessor = None;
+        Ok(())
     }
 
     pub fn info(&self) -> &ModelInfo {
@@ -144,7 +168,7 @@ impl Classifier {
 
     /// Decode PNG/JPEG/BMP/GIF/WebP bytes and classify them.
     pub fn classify_image(&mut self, encoded: &[u8], top_k: usize) -> Result<&[Prediction]> {
-        let (w, h, rgb) = preprocess::decode_image(encoded, preprocess::DEFAULT_MAX_IMAGE_PIXELS)?;
+        let (w, h, rgb) = preprocess::decode_image(encoded, self.limits.max_image_pixels)?;
         self.infer_pixels(&rgb, w, h, PixelLayout::Rgb, false)?;
         Ok(self.rank(top_k))
     }
@@ -158,7 +182,7 @@ impl Classifier {
 
     /// The embedding of an encoded image.
     pub fn embed_image(&mut self, encoded: &[u8]) -> Result<&[f32]> {
-        let (w, h, rgb) = preprocess::decode_image(encoded, preprocess::DEFAULT_MAX_IMAGE_PIXELS)?;
+        let (w, h, rgb) = preprocess::decode_image(encoded, self.limits.max_image_pixels)?;
         self.embed_pixels(&rgb, w, h, PixelLayout::Rgb, false)
     }
 
@@ -203,7 +227,18 @@ impl Classifier {
         let size = self.model.info().input_size as u32;
         let reuse = self.preprocessor.as_ref().is_some_and(|p| p.source_size() == (width, height) && p.layout() == layout);
         if !reuse {
-            self.preprocessor = Some(Preprocessor::new(width, height, layout, size)?);
+            // Sizes and buffer length first, so a bogus frame size costs no resize plan (megabytes for big frames).
+            let max_pixels = self.limits.max_image_pixels;
+            preprocess::check_frame_size(width, height, max_pixels)?;
+            let want = u64::from(width) * u64::from(height) * layout.bytes_per_pixel() as u64;
+            if pixels.len() as u64 != want {
+                return Err(Error::invalid(format!(
+                    "frame buffer has {} bytes, expected {want} = {width}x{height}x{} ({layout:?})",
+                    pixels.len(),
+                    layout.bytes_per_pixel()
+                )));
+            }
+            self.preprocessor = Some(Preprocessor::with_max_pixels(width, height, layout, size, max_pixels)?);
         }
         let pre = self.preprocessor.as_mut().ok_or_else(|| Error::invalid("no preprocessor"))?;
         pre.run_u8(pixels, mirror, self.model.rgb_input_mut())?;

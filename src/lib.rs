@@ -20,12 +20,14 @@
 //! - [`kernels`]: compute kernels (`f32`, `q8`), scalar references beside SIMD variants.
 //! - [`preprocess`]: decode, crop, resize, normalise.
 //! - [`parallel`]: splitting a layer into row/pixel blocks across the thread pool (threaded build).
+//! - [`limits`]: caps on what a model or an image may make us allocate, checked before allocating.
 //! - [`classifier`]: the Rust-level API (labels, top-k, embedding) that the wasm API wraps.
 //! - `api` (wasm32 only): the `#[wasm_bindgen]` surface: argument checks, JS types, error mapping; no maths.
 
 pub mod classifier;
 pub mod error;
 pub mod kernels;
+pub mod limits;
 pub mod model;
 pub mod parallel;
 pub mod preprocess;
@@ -36,3 +38,4 @@ pub mod api;
 
 pub use classifier::{Classifier, Prediction};
 pub use error::{Error, ErrorKind, Result};
+pub use limits::Limits;

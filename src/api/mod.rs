@@ -23,6 +23,46 @@ fn js_error(e: Error) -> JsValue {
     err.into()
 }
 
+/// A positive whole number of at most 2^53 - 1 (what a JS number holds exactly), for caps given from JS.
+fn whole_number(value: f64, what: &str) -> Result<u64, JsValue> {
+    if !(value.is_finite() && value.fract() == 0.0 && (1.0..=9_007_199_254_740_991.0).contains(&value)) {
+        return Err(js_error(Error::invalid(format!("{what} must be a whole number ≥ 1, got {value}"))));
+    }
+    Ok(value as u64)
+}
+
+/// Reads `{ maxInputSize, maxActivationBytes, maxImagePixels }` (each optional) over the defaults; anything else
+/// (another type, an unknown key, a non-integer) is an `INVALID_ARGUMENT` error, so typos surface.
+fn limits_from_js(value: &JsValue) -> Result<crate::Limits, JsValue> {
+    let mut limits = crate::Limits::default();
+    if value.is_undefined() || value.is_null() {
+        return Ok(limits);
+    }
+    if !value.is_object() {
+        return Err(js_error(Error::invalid("limits must be an object like { maxImagePixels: 4194304 }")));
+    }
+    for key in Object::keys(value.unchecked_ref::<Object>()).iter() {
+        let name = key.as_string().unwrap_or_default();
+        let field = Reflect::get(value, &key).unwrap_or(JsValue::UNDEFINED);
+        if field.is_undefined() {
+            continue;
+        }
+        let number = field.as_f64().ok_or_else(|| js_error(Error::invalid(format!("limits.{name} must be a number"))))?;
+        let n = whole_number(number, &format!("limits.{name}"))?;
+        match name.as_str() {
+            "maxInputSize" => limits.max_input_size = usize::try_from(n).unwrap_or(usize::MAX),
+            "maxActivationBytes" => limits.max_activation_bytes = n,
+            "maxImagePixels" => limits.max_image_pixels = n,
+            _ => {
+                return Err(js_error(Error::invalid(format!(
+                    "unknown limit {name:?} (expected maxInputSize, maxActivationBytes, maxImagePixels)"
+                ))))
+            }
+        }
+    }
+    Ok(limits)
+}
+
 fn check_top_k(top_k: u32) -> Result<usize, JsValue> {
     if top_k == 0 {
         return Err(js_error(Error::invalid("topK must be at least 1")));
@@ -43,6 +83,28 @@ impl Classifier {
     #[wasm_bindgen(constructor)]
     pub fn new(model: &[u8], labels: Option<Vec<String>>) -> Result<Classifier, JsValue> {
         crate::Classifier::new(model, labels).map(|inner| Classifier { inner }).map_err(js_error)
+    }
+
+    /// `new Classifier(model, labels)` with resource caps `{ maxInputSize, maxActivationBytes, maxImagePixels }`
+    /// (each optional; see RELIABILITY.md for the defaults). A model or image above a cap is a `TOO_LARGE` error,
+    /// raised before anything is allocated for it.
+    #[wasm_bindgen(js_name = withLimits)]
+    pub fn with_limits(model: &[u8], labels: Option<Vec<String>>, limits: JsValue) -> Result<Classifier, JsValue> {
+        let limits = limits_from_js(&limits)?;
+        crate::Classifier::with_limits(model, labels, limits).map(|inner| Classifier { inner }).map_err(js_error)
+    }
+
+    /// The pixel cap for frames and encoded images.
+    #[wasm_bindgen(getter, js_name = maxImagePixels)]
+    pub fn max_image_pixels(&self) -> f64 {
+        self.inner.limits().max_image_pixels as f64
+    }
+
+    /// Change the pixel cap for later frames and encoded images (a whole number ≥ 1).
+    #[wasm_bindgen(js_name = setMaxImagePixels)]
+    pub fn set_max_image_pixels(&mut self, max_pixels: f64) -> Result<(), JsValue> {
+        let n = whole_number(max_pixels, "maxImagePixels")?;
+        self.inner.set_max_image_pixels(n).map_err(js_error)
     }
 
     /// Input resolution ρ: the model sees ρ×ρ RGB.

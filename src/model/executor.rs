@@ -3,6 +3,7 @@
 
 use super::plan::Planned;
 use super::recognise::LayerKind;
+use crate::error::{Error, Result};
 
 /// Buffer slots. Activations ping-pong between `PING` and `PONG`; the pooled feature vector, the logits and the
 /// probabilities get slots of their own so they can be read after a run (embedding, raw output).
@@ -22,8 +23,29 @@ pub struct Arena<T> {
 }
 
 impl<T: Copy + Default> Arena<T> {
-    /// Size every slot for the layers' windows and route each layer's input and output.
-    pub fn new<L>(layers: &[Planned<L>]) -> Self {
+    /// Size every slot for the layers' windows and route each layer's input and output, refusing (`TooLarge`,
+    /// before allocating anything) when the slots together would exceed `max_bytes`, and failing softly rather
+    /// than aborting when the allocator (in wasm: `memory.grow`) says no.
+    pub fn try_new<L>(layers: &[Planned<L>], max_bytes: u64) -> Result<Self> {
+        let (sizes, routes) = Self::layout(layers);
+        let elements: u64 = sizes.iter().map(|&n| n as u64).sum();
+        let bytes = elements.saturating_mul(std::mem::size_of::<T>() as u64);
+        if bytes > max_bytes {
+            return Err(Error::too_large(format!(
+                "the model needs {bytes} bytes of activation buffers, more than the limit of {max_bytes}"
+            )));
+        }
+        let mut bufs: [Vec<T>; SLOTS] = Default::default();
+        for (buf, &n) in bufs.iter_mut().zip(&sizes) {
+            buf.try_reserve_exact(n)
+                .map_err(|_| Error::too_large(format!("cannot allocate {n} activation elements")))?;
+            buf.resize(n, T::default());
+        }
+        Ok(Arena { bufs, routes })
+    }
+
+    /// Slot sizes (elements) and per-layer (source, destination) slots.
+    fn layout<L>(layers: &[Planned<L>]) -> ([usize; SLOTS], Vec<(usize, usize)>) {
         let mut sizes = [0usize; SLOTS];
         let mut routes = Vec::with_capacity(layers.len());
         let mut src = INPUT;
@@ -44,7 +66,7 @@ impl<T: Copy + Default> Arena<T> {
             routes.push((src, dst));
             src = dst;
         }
-        Arena { bufs: sizes.map(|n| vec![T::default(); n]), routes }
+        (sizes, routes)
     }
 }
 

@@ -17,6 +17,7 @@ pub use q8::Q8Layer;
 pub use recognise::{recognise, DType, LayerKind, LayerSpec, Recognised, MAX_ACTIVATION_ELEMENTS, MAX_INPUT_SIZE};
 
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use executor::{Arena, INPUT, POOLED, PROBS};
 
 /// What the model is, as read from the file.
@@ -49,10 +50,23 @@ pub struct Model {
 }
 
 impl Model {
-    /// Parse, recognise and plan a `.tflite` file. Every failure is a typed [`Error`].
+    /// Parse, recognise and plan a `.tflite` file under the default [`Limits`]. Every failure is a typed [`Error`].
     pub fn from_tflite(bytes: &[u8]) -> Result<Model> {
+        Self::from_tflite_with_limits(bytes, &Limits::default())
+    }
+
+    /// [`Model::from_tflite`] with explicit caps on input resolution and activation memory, both checked against
+    /// the sizes the file declares before the buffers are allocated (`TooLarge` otherwise).
+    pub fn from_tflite_with_limits(bytes: &[u8], limits: &Limits) -> Result<Model> {
+        limits.validate()?;
         let graph = crate::tflite::parse(bytes)?;
         let r = recognise(&graph)?;
+        if r.input_size > limits.max_input_size {
+            return Err(Error::too_large(format!(
+                "input resolution {} is above the limit of {}",
+                r.input_size, limits.max_input_size
+            )));
+        }
         let info = ModelInfo {
             input_size: r.input_size,
             alpha: r.alpha,
@@ -64,12 +78,14 @@ impl Model {
         };
         let net = match plan::plan(&graph, &r)? {
             PlannedLayers::Q8 { layers, embedding, output } => {
-                let arena = Arena::new(&layers);
+                let arena = Arena::try_new(&layers, limits.max_activation_bytes)?;
                 Net::Q8 { layers, arena, embedding, output }
             }
             PlannedLayers::F32 { layers } => {
-                let arena = Arena::new(&layers);
-                Net::F32 { layers, arena, rgb: vec![0; r.input_size * r.input_size * 3] }
+                // The u8 staging frame counts against the same cap (the input size is capped, so no overflow).
+                let rgb_len = r.input_size * r.input_size * 3;
+                let arena = Arena::try_new(&layers, limits.max_activation_bytes.saturating_sub(rgb_len as u64))?;
+                Net::F32 { layers, arena, rgb: vec![0; rgb_len] }
             }
         };
         Ok(Model { info, net })

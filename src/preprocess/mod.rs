@@ -77,6 +77,20 @@ fn check_side(what: &str, v: u32) -> Result<()> {
     Ok(())
 }
 
+/// The frame-size checks of [`Preprocessor::with_max_pixels`] alone (no allocation): each side in 1..=[`MAX_SIDE`]
+/// (`InvalidArgument` / `TooLarge`), at most `max_pixels` pixels (`TooLarge`).
+pub fn check_frame_size(src_w: u32, src_h: u32, max_pixels: u64) -> Result<()> {
+    check_side("frame width", src_w)?;
+    check_side("frame height", src_h)?;
+    let frame_px = u64::from(src_w) * u64::from(src_h);
+    if frame_px > max_pixels {
+        return Err(Error::too_large(format!(
+            "frame is {src_w}x{src_h} = {frame_px} pixels, more than the maximum of {max_pixels}"
+        )));
+    }
+    Ok(())
+}
+
 impl Preprocessor {
     /// Plans the centre square crop of a `src_w`×`src_h` frame in `channels_in` layout and its Pillow-BILINEAR resize
     /// to `out_size`×`out_size` RGB.
@@ -84,16 +98,15 @@ impl Preprocessor {
     /// Errors: a zero size → `InvalidArgument`; a side above [`MAX_SIDE`] or more than [`DEFAULT_MAX_IMAGE_PIXELS`]
     /// pixels (frame or output) → `TooLarge`.
     pub fn new(src_w: u32, src_h: u32, channels_in: PixelLayout, out_size: u32) -> Result<Self> {
-        check_side("frame width", src_w)?;
-        check_side("frame height", src_h)?;
+        Self::with_max_pixels(src_w, src_h, channels_in, out_size, DEFAULT_MAX_IMAGE_PIXELS)
+    }
+
+    /// [`Preprocessor::new`] with the frame and output pixel cap `max_pixels` instead of the default.
+    pub fn with_max_pixels(src_w: u32, src_h: u32, channels_in: PixelLayout, out_size: u32, max_pixels: u64) -> Result<Self> {
+        check_frame_size(src_w, src_h, max_pixels)?;
         check_side("output size", out_size)?;
-        let frame_px = u64::from(src_w) * u64::from(src_h);
-        if frame_px > DEFAULT_MAX_IMAGE_PIXELS {
-            return Err(Error::too_large(format!(
-                "frame is {src_w}x{src_h} = {frame_px} pixels, more than the maximum of {DEFAULT_MAX_IMAGE_PIXELS}"
-            )));
-        }
         let out_px = u64::from(out_size) * u64::from(out_size);
+        // The output side comes from the model (capped by `Limits::max_input_size`), not from the caller's frame.
         if out_px > DEFAULT_MAX_IMAGE_PIXELS {
             return Err(Error::too_large(format!(
                 "output is {out_size}x{out_size} = {out_px} pixels, more than the maximum of {DEFAULT_MAX_IMAGE_PIXELS}"
