@@ -61,6 +61,7 @@ pub fn depthwise_conv2d_simd128(
         columns,
         edges,
         edge_count,
+        sliding: w.stride_w == 1 && w.pad_left == 1 && w.out_w == w.in_w && w.out_w >= 2,
     };
     let fast_3x3 = (w.kernel_h, w.kernel_w) == (3, 3) && edge_count <= MAX_EDGES;
     let vector_channels = c / LANES * LANES;
@@ -115,6 +116,8 @@ struct Kernel<'a> {
     /// The other columns with their in-image taps `(ox, fx0, fx1, ix0)`, computed once per call.
     edges: [(usize, usize, usize, usize); MAX_EDGES],
     edge_count: usize,
+    /// Stride 1, SAME (pad 1, `out_w == in_w ≥ 2`): passes slide along the row ([`Kernel::pass_sliding`]).
+    sliding: bool,
 }
 
 /// Columns with out-of-image taps the 3×3 path handles (SAME padding has at most one per side).
@@ -155,6 +158,9 @@ impl Kernel<'_> {
     /// As [`Kernel::row_3x3`], and `iy < in_h`.
     #[inline(always)]
     unsafe fn pass<const FIRST: bool, const LAST: bool>(&self, fy: usize, iy: usize, g: usize, out_row: *mut f32) {
+        if self.sliding {
+            return self.pass_sliding::<FIRST, LAST>(fy, iy, g, out_row);
+        }
         let w = self.w;
         let c = w.out_c;
         let (lo, hi) = (f32x4_splat(self.act_min), f32x4_splat(self.act_max));
@@ -193,6 +199,43 @@ impl Kernel<'_> {
             src = src.add(step);
             dst = dst.add(c);
         }
+    }
+
+    /// [`Kernel::pass`] for stride 1 with SAME padding, sliding along the row: each input vector is loaded once
+    /// and feeds the three outputs it is a tap of (`x_j·w2` finishes output `j−1`, `x_j·w1` continues output `j`,
+    /// `x_j·w0` starts output `j+1`), so a pixel costs one input load instead of three. Each output still adds its
+    /// taps in `filter_x` order; the first and last outputs simply lack their out-of-image tap.
+    ///
+    /// # Safety
+    /// As [`Kernel::pass`], with `self.sliding`.
+    #[inline(always)]
+    unsafe fn pass_sliding<const FIRST: bool, const LAST: bool>(&self, fy: usize, iy: usize, g: usize, out_row: *mut f32) {
+        let w = self.w;
+        let (c, last) = (w.out_c, w.out_w - 1);
+        let (lo, hi) = (f32x4_splat(self.act_min), f32x4_splat(self.act_max));
+        let b = load(self.bias.add(g));
+        let zero = f32x4_splat(0.0);
+        let taps = self.filter.add(fy * 3 * c + g);
+        let (w0, w1, w2) = (load(taps), load(taps.add(c)), load(taps.add(2 * c)));
+        let finish = |acc: v128| if LAST { clamp(f32x4_add(acc, b), lo, hi) } else { acc };
+        let start = |dst: *const f32| if FIRST { zero } else { load(dst) };
+        let mut src = self.input.add(iy * w.in_w * c + g);
+        // `dst` is output j−1 while input j is read.
+        let mut dst = out_row.add(g);
+        let x = load(src);
+        let mut done_next = madd(start(dst), x, w1); // output 0: its tap 0 lies in the padding
+        let mut started = madd(start(dst.add(c)), x, w0); // output 1
+        for _ in 1..last {
+            src = src.add(c);
+            let x = load(src);
+            store(dst, finish(madd(done_next, x, w2)));
+            done_next = madd(started, x, w1);
+            started = madd(start(dst.add(2 * c)), x, w0);
+            dst = dst.add(c);
+        }
+        let x = load(src.add(c));
+        store(dst, finish(madd(done_next, x, w2)));
+        store(dst.add(c), finish(madd(started, x, w1))); // the last output: its tap 2 lies in the padding
     }
 
     /// Channels `0..channels` (a multiple of 4) of one output row, pixel by pixel with the channels innermost:

@@ -22,7 +22,7 @@ use core::arch::wasm32::*;
 /// Rows per micro-kernel tile.
 const MR: usize = 4;
 /// Input bytes per row block that should stay in L2 while all panels pass over it.
-const BLOCK_BYTES: usize = 128 * 1024;
+const BLOCK_BYTES: usize = 256 * 1024;
 
 /// Where the GEMM reads its left operand: row `i` (one output pixel) is `segments` runs of `run` contiguous floats,
 /// run `s` starting at `base + i·row_step + s·segment_step`. A plain matrix is one run of `k` per row; a 3×3
@@ -134,7 +134,11 @@ unsafe fn row_group<const R: usize, const P: usize>(a: &Lhs, i: usize, w: &Packe
 pub(crate) unsafe fn gemm(m: usize, a: &Lhs, w: &PackedGemm, lo: f32, hi: f32, c: *mut f32, ldc: usize) {
     debug_assert_eq!(a.segments * a.run, w.k());
     let (lo, hi) = (f32x4_splat(lo), f32x4_splat(hi));
-    let block = (BLOCK_BYTES / (w.k() * 4)).max(MR) / MR * MR;
+    // Balanced blocks: the same number of whole tiles in each (a tail block of a few rows would stream all the
+    // weights again for little work).
+    let max_rows = (BLOCK_BYTES / (w.k() * 4)).max(MR);
+    let blocks = m.div_ceil(max_rows);
+    let block = m.div_ceil(blocks).next_multiple_of(MR);
     let mut i0 = 0;
     while i0 < m {
         let i1 = (i0 + block).min(m);
