@@ -1,0 +1,177 @@
+//! uint8 3×3 depthwise convolution (depth multiplier 1, any stride and padding) over weights packed at load,
+//! byte-identical to [`depthwise_conv2d_ref`](super::depthwise_conv2d_ref).
+//!
+//! Exactness as in `gemm`: `Σ (w - zw)·(x - zx) + bias = Σ b·x + (bias - zx·Σ b)` in wrapping `i32`, with
+//! `b = w - zw` over all nine taps and the bracket folded at load. A tap outside the image reads the input zero
+//! point from a zero-point pixel, contributing `zx·b`, which the fold cancels, just as TFLite's skipping it does —
+//! so the inner loops have no padding branches: each output pixel gets nine tap pointers (into the image or at
+//! the zero-point pixel), advanced by a constant step across the interior of a row.
+//!
+//! Weights: per group of 8 channels, per tap pair `(2p, 2p + 1)` (`p = 0..5`, the tenth tap has weight 0), per
+//! half (4 channels): `[b_2p(c), b_2p+1(c)]` for each channel — the `i16` pairs one `i32x4.dot_i16x8_s` multiplies
+//! against two interleaved taps.
+
+use super::output_stage::OutputStage;
+use super::ConvQuant;
+use crate::kernels::Window2d;
+
+/// `i16` values per group of 8 channels: 5 tap pairs × 2 halves × 8.
+pub(super) const GROUP_LEN: usize = 80;
+
+/// A 3×3 depthwise filter packed as above, its folded bias and output stage.
+#[derive(Debug, Clone)]
+pub struct PackedDepthwise3x3 {
+    channels: usize,
+    /// `ceil(channels / 8) · GROUP_LEN` values.
+    weights: Vec<i16>,
+    /// Per channel (padded to a multiple of 8): `bias - zx·Σ b`.
+    bias: Vec<i32>,
+    /// `channels` copies of the input zero point (at least 16): what taps outside the image read.
+    zero_pixel: Vec<u8>,
+    stage: OutputStage,
+}
+
+impl PackedDepthwise3x3 {
+    /// Pack a `[3][3][c]` `filter` and its `bias` (empty = none). `None` when the window is not a 3×3 depthwise
+    /// one, the sizes disagree, or the requantisation is refused by [`OutputStage::new`].
+    pub fn new(w: &Window2d, filter: &[u8], bias: &[i32], q: &ConvQuant) -> Option<PackedDepthwise3x3> {
+        let c = w.out_c;
+        let shape_ok = (w.kernel_h, w.kernel_w) == (3, 3) && w.in_c == c && c > 0 && w.stride_h > 0 && w.stride_w > 0;
+        if !shape_ok || filter.len() != 9 * c || !(bias.is_empty() || bias.len() == c) {
+            return None;
+        }
+        if !(0..=255).contains(&q.input_zero_point) {
+            return None;
+        }
+        let stage = OutputStage::new(q)?;
+        let zx = q.input_zero_point;
+        let b = |tap: usize, ch: usize| -> i32 {
+            if tap < 9 && ch < c {
+                i32::from(filter[tap * c + ch]) - q.filter_zero_point
+            } else {
+                0
+            }
+        };
+        let groups = c.div_ceil(8);
+        let mut weights = vec![0i16; groups * GROUP_LEN];
+        for g in 0..groups {
+            for p in 0..5 {
+                for half in 0..2 {
+                    for lane in 0..4 {
+                        let ch = 8 * g + 4 * half + lane;
+                        let at = g * GROUP_LEN + p * 16 + half * 8 + 2 * lane;
+                        weights[at] = b(2 * p, ch) as i16;
+                        weights[at + 1] = b(2 * p + 1, ch) as i16;
+                    }
+                }
+            }
+        }
+        let folded = (0..groups * 8)
+            .map(|ch| {
+                let sum_b: i32 = (0..9).map(|t| b(t, ch)).sum();
+                let bias_c = if ch < c { bias.get(ch).copied().unwrap_or(0) } else { 0 };
+                bias_c.wrapping_sub(zx.wrapping_mul(sum_b))
+            })
+            .collect();
+        Some(PackedDepthwise3x3 { channels: c, weights, bias: folded, zero_pixel: vec![zx as u8; c.max(16)], stage })
+    }
+
+    /// Whether `w` is a 3×3 depthwise window over the channel count this was packed for.
+    pub fn accepts(&self, w: &Window2d) -> bool {
+        (w.kernel_h, w.kernel_w) == (3, 3)
+            && w.in_c == self.channels
+            && w.out_c == self.channels
+            && w.stride_h > 0
+            && w.stride_w > 0
+    }
+}
+
+/// uint8 3×3 depthwise convolution of one HWC image with a filter packed by [`PackedDepthwise3x3::new`]. Panics if
+/// `w`, `input` or `output` do not match the packing (a caller bug).
+pub fn depthwise3x3_packed(w: &Window2d, p: &PackedDepthwise3x3, input: &[u8], output: &mut [u8]) {
+    assert!(p.accepts(w), "window {w:?} does not match the packed filter");
+    assert_eq!(input.len(), w.input_len());
+    assert_eq!(output.len(), w.output_len());
+    let c = p.channels;
+    let row_len = w.in_w * c;
+    let zero = p.zero_pixel.as_ptr();
+    // Output columns whose three taps are all inside the image: their pointers just advance by stride·c.
+    let first_inner = w.pad_left.div_ceil(w.stride_w).min(w.out_w);
+    let inner_end = (w.in_w + w.pad_left).saturating_sub(2).div_ceil(w.stride_w).clamp(first_inner, w.out_w);
+    let step = w.stride_w * c;
+    let pixel = kernel::Pixel::new(p.channels, &p.weights, &p.bias, &p.stage);
+    for oy in 0..w.out_h {
+        // Row start of each filter row, or None outside the image.
+        let rows: [Option<usize>; 3] = core::array::from_fn(|fy| {
+            let iy = (oy * w.stride_h + fy).wrapping_sub(w.pad_top);
+            (iy < w.in_h).then(|| iy * row_len)
+        });
+        let taps_at = |ox: usize| -> [*const u8; 9] {
+            core::array::from_fn(|t| {
+                let (fy, fx) = (t / 3, t % 3);
+                let ix = (ox * w.stride_w + fx).wrapping_sub(w.pad_left);
+                match rows[fy] {
+                    // In bounds: iy < in_h, ix < in_w.
+                    Some(start) if ix < w.in_w => input[start + ix * c..].as_ptr(),
+                    _ => zero,
+                }
+            })
+        };
+        let out_row = &mut output[oy * w.out_w * c..][..w.out_w * c];
+        for ox in (0..first_inner).chain(inner_end..w.out_w) {
+            // SAFETY: every tap points at `c` readable bytes (an input pixel or the zero-point pixel).
+            unsafe { pixel.run(&taps_at(ox), &mut out_row[ox * c..][..c]) };
+        }
+        if first_inner < inner_end {
+            let mut taps = taps_at(first_inner);
+            let steps: [usize; 9] = core::array::from_fn(|t| if rows[t / 3].is_some() { step } else { 0 });
+            for ox in first_inner..inner_end {
+                // SAFETY: as above; inner columns keep all in-image taps inside their rows.
+                unsafe { pixel.run(&taps, &mut out_row[ox * c..][..c]) };
+                for (tap, s) in taps.iter_mut().zip(steps) {
+                    *tap = tap.wrapping_add(s);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+use super::depthwise3x3_simd128 as kernel;
+
+#[cfg(not(target_arch = "wasm32"))]
+use portable as kernel;
+
+/// One output pixel in plain scalar code over the same packed layout (native builds; on wasm32 the SIMD128 version
+/// in `depthwise3x3_simd128` runs instead).
+#[cfg(not(target_arch = "wasm32"))]
+mod portable {
+    use super::{OutputStage, GROUP_LEN};
+
+    pub struct Pixel<'a> {
+        channels: usize,
+        weights: &'a [i16],
+        bias: &'a [i32],
+        stage: &'a OutputStage,
+    }
+
+    impl<'a> Pixel<'a> {
+        pub fn new(channels: usize, weights: &'a [i16], bias: &'a [i32], stage: &'a OutputStage) -> Self {
+            Pixel { channels, weights, bias, stage }
+        }
+
+        /// # Safety
+        /// Every tap must point at `channels` readable bytes.
+        pub unsafe fn run(&self, taps: &[*const u8; 9], out: &mut [u8]) {
+            for (ch, o) in out.iter_mut().enumerate().take(self.channels) {
+                let (g, half, lane) = (ch / 8, (ch % 8) / 4, ch % 4);
+                let mut acc = self.bias[ch];
+                for (t, &tap) in taps.iter().enumerate() {
+                    let w = self.weights[g * GROUP_LEN + (t / 2) * 16 + half * 8 + 2 * lane + t % 2];
+                    acc = acc.wrapping_add(i32::from(*tap.add(ch)) * i32::from(w));
+                }
+                *o = self.stage.apply(acc);
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! [`OutputStage`] on four `i32` accumulators at a time, bit-exact with TFLite's double-rounding
+//! `MultiplyByQuantizedMultiplier`:
+//!
+//! 1. `x << left` wraps like the scalar `wrapping_mul` (the shift is at most 31).
+//! 2. gemmlowp's `SaturatingRoundingDoublingHighMul(x, m)` adds a nudge of `2^30` (non-negative product) or
+//!    `1 - 2^30` (negative) and truncates the division by `2^31`. For a negative product the truncation is a
+//!    ceiling, and `ceil((p + 1 - 2^30) / 2^31) = floor((p + 2^30) / 2^31)`, so both signs are one
+//!    `floor((p + 2^30) / 2^31)` — the high half of `2p + 2^31`, read from the 64-bit lanes with one shuffle. The only
+//!    case that saturates (`m = x = i32::MIN`) is excluded by [`OutputStage::new`].
+//! 3. `RoundingDivideByPOT` (ties away from zero) as gemmlowp writes it: `(x >> e) + (remainder > threshold)` with
+//!    `threshold = (mask >> 1) + (x < 0)`.
+//! 4. The output zero point is added with a wrapping `i32` add; a saturating narrow to `i16` and the clamp to
+//!    `[act_min, act_max] ⊆ 0..=255` compose into exactly the scalar clamp, after which each value is its low byte
+//!    (one even-byte shuffle). A second saturating narrow would say the same, but LLVM expands a chain of two
+//!    narrows into clamps and shuffles, so the form here is the cheaper one in the emitted wasm.
+
+use super::output_stage::OutputStage;
+use core::arch::wasm32::*;
+
+/// The splatted constants of one [`OutputStage`], built once per kernel call.
+#[derive(Clone, Copy)]
+pub(super) struct StageVec {
+    multiplier: v128,
+    left: u32,
+    right: u32,
+    mask: v128,
+    half_mask: v128,
+    zero_point: v128,
+    /// `i16` lanes.
+    act_min: v128,
+    act_max: v128,
+}
+
+impl StageVec {
+    #[inline(always)]
+    pub fn new(s: &OutputStage) -> StageVec {
+        let mask = ((1u64 << s.right_shift) - 1) as i32;
+        StageVec {
+            // SAFETY: reads the four lanes of a `[i32; 4]`.
+            multiplier: unsafe { v128_load(s.multiplier_lanes.as_ptr() as *const v128) },
+            left: s.left_shift,
+            right: s.right_shift,
+            mask: i32x4_splat(mask),
+            half_mask: i32x4_splat(mask >> 1),
+            zero_point: i32x4_splat(s.output_zero_point),
+            act_min: i16x8_splat(i16::from(s.act_min)),
+            act_max: i16x8_splat(i16::from(s.act_max)),
+        }
+    }
+
+    /// Requantised values plus the output zero point, still `i32` (steps 1–3 and the add of step 4).
+    #[inline(always)]
+    pub fn scale(&self, acc: v128) -> v128 {
+        let x = i32x4_shl(acc, self.left);
+        let lo = i64x2_extmul_low_i32x4(x, self.multiplier);
+        let hi = i64x2_extmul_high_i32x4(x, self.multiplier);
+        let round = i64x2_splat(1 << 31);
+        let lo = i64x2_add(i64x2_add(lo, lo), round);
+        let hi = i64x2_add(i64x2_add(hi, hi), round);
+        let high = i32x4_shuffle::<1, 3, 5, 7>(lo, hi);
+        let remainder = v128_and(high, self.mask);
+        // (mask >> 1) + 1 for negative values: subtracting the sign (-1 or 0).
+        let threshold = i32x4_sub(self.half_mask, i32x4_shr(high, 31));
+        // `gt` is -1 where the quotient rounds up: subtracting it adds one.
+        let q = i32x4_sub(i32x4_shr(high, self.right), i32x4_gt(remainder, threshold));
+        i32x4_add(q, self.zero_point)
+    }
+
+    /// Sixteen finished output bytes from four vectors of accumulators (lanes in order).
+    #[inline(always)]
+    pub fn finish16(&self, a: v128, b: v128, c: v128, d: v128) -> v128 {
+        let ab = self.clamp(i16x8_narrow_i32x4(self.scale(a), self.scale(b)));
+        let cd = self.clamp(i16x8_narrow_i32x4(self.scale(c), self.scale(d)));
+        low_bytes(ab, cd)
+    }
+
+    /// Eight finished output bytes (low half of the result; the high half repeats them).
+    #[inline(always)]
+    pub fn finish8(&self, a: v128, b: v128) -> v128 {
+        let ab = self.clamp(i16x8_narrow_i32x4(self.scale(a), self.scale(b)));
+        low_bytes(ab, ab)
+    }
+
+    #[inline(always)]
+    fn clamp(&self, v: v128) -> v128 {
+        i16x8_min(i16x8_max(v, self.act_min), self.act_max)
+    }
+}
+
+/// The low byte of every `i16` lane of `a` then `b` (values already in `0..=255`).
+#[inline(always)]
+fn low_bytes(a: v128, b: v128) -> v128 {
+    i8x16_shuffle::<0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30>(a, b)
+}
