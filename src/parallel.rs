@@ -56,7 +56,7 @@ const MIN_WORK_PER_TASK: usize = 200_000;
 pub fn for_each_block<T, F>(w: &Window2d, input: &[T], output: &mut [T], kernel: F)
 where
     T: Send + Sync,
-    F: Fn(&Window2d, &[T], &mut [T]) + Send + Sync,
+    F: Fn(&Window2d, &[T], &mut [T]) + Sync,
 {
     let work = w.output_len() * w.kernel_h * w.kernel_w * if w.in_c == w.out_c { 1 } else { w.in_c };
     let blocks = threads().min(work / MIN_WORK_PER_TASK).max(1);
@@ -78,7 +78,7 @@ where
 fn run_blocks<T, F>(w: &Window2d, by_pixel: bool, ranges: &[Range<usize>], input: &[T], output: &mut [T], kernel: &F)
 where
     T: Send + Sync,
-    F: Fn(&Window2d, &[T], &mut [T]) + Send + Sync,
+    F: Fn(&Window2d, &[T], &mut [T]) + Sync,
 {
     // The ranges tile the output front to back, so the output splits into consecutive disjoint blocks.
     let mut jobs = Vec::with_capacity(ranges.len());

@@ -14,6 +14,7 @@ use super::recognise::{LayerKind, LayerSpec};
 use crate::error::{Error, Result};
 use crate::kernels::f32 as kf32;
 use crate::kernels::Window2d;
+use crate::parallel;
 use crate::tflite::{self, Graph};
 
 /// One float layer with everything its kernel needs.
@@ -121,24 +122,28 @@ pub fn run_f32(layers: &[Planned<F32Layer>], arena: &mut Arena<f32>, mut observe
     for (i, l) in layers.iter().enumerate() {
         let w = &l.window;
         let (input, output) = arena.io(i, w.input_len(), w.output_len());
+        // Window ops run in row/pixel blocks across the thread pool (one block without the `threads` feature).
+        let split = |output: &mut [f32], kernel: &(dyn Fn(&Window2d, &[f32], &mut [f32]) + Sync)| {
+            parallel::for_each_block(w, input, output, kernel)
+        };
         match &l.params {
             F32Layer::Conv { filter, bias, act_min, act_max } => {
-                kf32::conv2d_ref(w, input, filter, bias, *act_min, *act_max, output)
+                split(output, &|w, i, o| kf32::conv2d_ref(w, i, filter, bias, *act_min, *act_max, o))
             }
             F32Layer::Depthwise { filter, bias, act_min, act_max } => {
-                kf32::depthwise_conv2d_ref(w, input, filter, bias, *act_min, *act_max, output)
+                split(output, &|w, i, o| kf32::depthwise_conv2d_ref(w, i, filter, bias, *act_min, *act_max, o))
             }
             #[cfg(target_arch = "wasm32")]
             F32Layer::Pointwise { weights, act_min, act_max } => {
-                kf32::pointwise_conv2d_simd128(w, input, weights, *act_min, *act_max, output)
+                split(output, &|w, i, o| kf32::pointwise_conv2d_simd128(w, i, weights, *act_min, *act_max, o))
             }
             #[cfg(target_arch = "wasm32")]
             F32Layer::ConvSimd { weights, act_min, act_max } => {
-                kf32::conv2d_simd128(w, input, weights, *act_min, *act_max, output)
+                split(output, &|w, i, o| kf32::conv2d_simd128(w, i, weights, *act_min, *act_max, o))
             }
             #[cfg(target_arch = "wasm32")]
             F32Layer::DepthwiseSimd { filter, bias, act_min, act_max } => {
-                kf32::depthwise_conv2d_simd128(w, input, filter, bias, *act_min, *act_max, output)
+                split(output, &|w, i, o| kf32::depthwise_conv2d_simd128(w, i, filter, bias, *act_min, *act_max, o))
             }
             F32Layer::AveragePool { act_min, act_max } => kf32::average_pool_ref(w, *act_min, *act_max, input, output),
             F32Layer::Softmax { beta } => kf32::softmax_ref(*beta, input, output),
