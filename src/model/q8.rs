@@ -15,6 +15,8 @@ use super::plan::{act_of, constant, le_words, quant, Planned, QuantParams};
 use super::recognise::{LayerKind, LayerSpec};
 use crate::error::{Error, Result};
 use crate::kernels::q8::{self as kq8, ConvQuant, SoftmaxQuant};
+use crate::kernels::Window2d;
+use crate::parallel;
 use crate::tflite::Graph;
 
 /// One uint8 layer with everything its kernel needs.
@@ -91,11 +93,17 @@ pub fn run_q8(layers: &[Planned<Q8Layer>], arena: &mut Arena<u8>, mut observe: O
         let (input, output) = arena.io(i, w.input_len(), w.output_len());
         #[cfg(all(feature = "q8-profile", target_arch = "wasm32"))]
         let _timer = profile::Timer::start(i, l);
+        // Window ops run in row/pixel blocks across the thread pool (one block without the `threads` feature).
+        let split = |output: &mut [u8], kernel: &(dyn Fn(&Window2d, &[u8], &mut [u8]) + Sync)| {
+            parallel::for_each_block(w, input, output, kernel)
+        };
         match &l.params {
-            Q8Layer::Conv { filter, bias, q } => kq8::conv2d_ref(w, input, filter, bias, q, output),
-            Q8Layer::Depthwise { filter, bias, q } => kq8::depthwise_conv2d_ref(w, input, filter, bias, q, output),
-            Q8Layer::ConvPacked(p) => kq8::conv2d_packed(w, p, input, output),
-            Q8Layer::Depthwise3x3Packed(p) => kq8::depthwise3x3_packed(w, p, input, output),
+            Q8Layer::Conv { filter, bias, q } => split(output, &|w, i, o| kq8::conv2d_ref(w, i, filter, bias, q, o)),
+            Q8Layer::Depthwise { filter, bias, q } => {
+                split(output, &|w, i, o| kq8::depthwise_conv2d_ref(w, i, filter, bias, q, o))
+            }
+            Q8Layer::ConvPacked(p) => split(output, &|w, i, o| kq8::conv2d_packed(w, p, i, o)),
+            Q8Layer::Depthwise3x3Packed(p) => split(output, &|w, i, o| kq8::depthwise3x3_packed(w, p, i, o)),
             Q8Layer::AveragePool { act_min, act_max } => kq8::average_pool_ref(w, *act_min, *act_max, input, output),
             Q8Layer::Softmax { q } => kq8::softmax_ref(q, input, output),
         }
