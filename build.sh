@@ -4,6 +4,7 @@
 #   build   build the wasm builds (pkg/web*), the npm package (pkg/npm + its tarball) and the demo (dist/www)
 #   package assemble the npm package and `npm pack` it from the wasm builds already in pkg/ (alias: pack)
 #   demo    build, then serve the demo on http://127.0.0.1:${PORT:-8080}/
+#   demo-soak  build, then ${DEMO_SOAK_FRAMES:-2000} fake-webcam frames through the demo page; memory must stay flat
 #   test    run every test suite (native, wasm in Node, headless Chrome, headless Firefox)
 #   bench   build, then the side-by-side benchmark vs TFLite/TF.js/ORT wasm (bench/, BENCHMARKS.md); args pass through
 #   fuzz    [SECONDS [TARGET...]] run each cargo-fuzz target (fuzz/) for SECONDS (default 60), one at a time at nice 19
@@ -67,16 +68,14 @@ cmd_build() {
   wasm-pack build --release --target web --out-dir pkg/web --out-name mobilenet_wasm --no-pack
   build_threads
   build_relaxed
-  log "assembling the demo in dist/www"
-  rm -rf dist/www && mkdir -p dist/www/models
-  cp -r www/. dist/www/
-  mkdir -p dist/www/pkg && cp pkg/web/mobilenet_wasm.js pkg/web/mobilenet_wasm_bg.wasm dist/www/pkg/
-  # Models are never committed: copy them from the data folder into the git-ignored output.
-  node tools/model-index.mjs "$MOBILENET_DATA/models" dist/www/models
   local raw gz
   raw=$(stat -c %s pkg/web/mobilenet_wasm_bg.wasm); gz=$(gzip -9 -c pkg/web/mobilenet_wasm_bg.wasm | wc -c)
   log "wasm: $raw bytes raw, $gz bytes gzip"
   cmd_package
+  # The demo imports the npm package as served files (dist/www/mobilenet-wasm/); models are copied from the data
+  # folder into this git-ignored output, never committed; the service worker is stamped with the shell's hash.
+  log "assembling the demo in dist/www"
+  node tools/assemble-demo.mjs dist/www
 }
 
 # Threaded build (wasm-bindgen-rayon): shared memory needs atomics in std itself, so std is rebuilt (-Z build-std,
@@ -118,6 +117,13 @@ cmd_demo() {
   cmd_build
   log "serving dist/www"
   exec node tools/serve.mjs dist/www "${PORT:-8080}"
+}
+
+# The demo soak (not in `test`: minutes): frames through the page in headless Chromium, memory checked flat.
+cmd_demo_soak() {
+  cmd_build
+  log "demo soak: ${DEMO_SOAK_FRAMES:-2000} webcam frames through the page"
+  nice -n 10 node tests/e2e/soak-demo.mjs --frames "${DEMO_SOAK_FRAMES:-2000}" "$@"
 }
 
 # Every suite. Each wasm-pack run must report a non-zero count of executed tests (it exits 0 when it skips all).
@@ -165,7 +171,7 @@ cmd_test() {
   NODE_ARGS=$relaxed_node_args RUSTFLAGS="$RELAXED_RUSTFLAGS" CARGO_TARGET_DIR=target-relaxed \
     run_counted "wasm32 relaxed-SIMD build in Node" wasm-pack test --release --node
   cmd_build
-  run_script "demo page e2e (headless Chromium, fake webcam)" node tests/e2e/smoke.mjs
+  run_script "demo page e2e (headless Chromium, fake webcams, offline, CSP)" node tests/e2e/demo.mjs
   run_script "threaded build e2e (golden suite in a Worker, with and without isolation)" node tests/e2e/threads.mjs
   run_script "npm package consumers (Node, tsc, Vite, webpack 5, plain ESM in headless Chromium)" node tests/consumers/run.mjs
   for s in "${SUITES[@]}"; do log "$s"; done
@@ -250,9 +256,10 @@ case "${1:-}" in
   build) cmd_setup; cmd_build ;;
   package|pack) cmd_setup; cmd_package ;;
   demo) cmd_setup; cmd_demo ;;
+  demo-soak) shift; cmd_setup; cmd_demo_soak "$@" ;;
   test) cmd_test ;;
   bench) shift; cmd_setup; cmd_build; cmd_bench "$@" ;;
   fuzz) shift; cmd_fuzz "$@" ;;
   soak) cmd_setup; cmd_soak ;;
-  *) echo "usage: $0 {setup|build|package|demo|test|bench [args]|fuzz [seconds [target...]]|soak}" >&2; exit 2 ;;
+  *) echo "usage: $0 {setup|build|package|demo|demo-soak [args]|test|bench [args]|fuzz [seconds [target...]]|soak}" >&2; exit 2 ;;
 esac
