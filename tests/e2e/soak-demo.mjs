@@ -4,7 +4,7 @@
 // worker's wasm memory, and the renderer processes' resident memory. After each half's warm-up, wasm memory must
 // not grow at all and the JS heap only within --heap-slack bytes; at most one frame may ever be in flight.
 // Usage: node tests/e2e/soak-demo.mjs [--frames 2000] [--model mobilenet_v1_0.25_128_quant] [--every 100]
-//          [--warmup 200] [--heap-slack 1048576]          (after ./build.sh build; ends with 'N passed, M failed')
+//          [--warmup 200] [--heap-slack 524288]          (after ./build.sh build; ends with 'N passed, M failed')
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ const { values: opt } = parseArgs({
     model: { type: 'string', default: 'mobilenet_v1_0.25_128_quant' },
     every: { type: 'string', default: '100' },
     warmup: { type: 'string', default: '200' },
-    'heap-slack': { type: 'string', default: String(1 << 20) },
+    'heap-slack': { type: 'string', default: String(512 * 1024) },
   },
 });
 const FRAMES = Number(opt.frames);
