@@ -4,14 +4,14 @@
 //! allocation aborts the instance. Every cap here is checked against the *declared* sizes before anything is
 //! allocated, and a refusal is an `ErrorKind::TooLarge` error.
 //!
-//! The defaults fit every published MobileNet V1 (the largest, 1.0/224 float, needs 7.3 MB of activations) and
+//! The defaults fit every published MobileNet V1 (the largest, 1.0/224 float, needs 5.6 MB of activations) and
 //! phone photos up to 64 Mpx with a wide margin; lower them with [`crate::Classifier::with_limits`] or
 //! [`crate::Classifier::set_max_image_pixels`] where memory is tight. Structural caps that bound work rather than
 //! memory (tensor counts, rank, class count, the 2048 input ceiling) stay fixed in the reader and recogniser.
 
 use crate::error::{Error, Result};
 
-/// Default [`Limits::max_activation_bytes`]: 128 MiB, 17× what the largest published model needs.
+/// Default [`Limits::max_activation_bytes`]: 128 MiB, 24× what the largest published model needs.
 pub const DEFAULT_MAX_ACTIVATION_BYTES: u64 = 128 * 1024 * 1024;
 /// Default [`Limits::max_input_size`]: 1024 (published models use 128–224; the recogniser's ceiling is 2048).
 pub const DEFAULT_MAX_INPUT_SIZE: usize = 1024;

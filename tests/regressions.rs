@@ -181,6 +181,12 @@ both! {
         ] {
             assert_eq!(kind(tight(zero)), ErrorKind::InvalidArgument);
         }
+        // Exactly what the executor needs for 1.0/224 uint8: input 150 528 + ping 802 816 + pong 401 408 + pooled 1024
+        // + logits 1001 + probabilities 1001 = 1 357 778 bytes (×4, plus the staging frame, for float: 5.6 MB).
+        let big = model("mobilenet_v1_1.0_224_quant");
+        let cap = |n: u64| Classifier::with_limits(big, None, Limits { max_activation_bytes: n, ..Limits::default() }).map(|_| ());
+        assert_eq!(kind(cap(1_357_777)), ErrorKind::TooLarge);
+        assert!(cap(1_357_778).is_ok());
         // The float model's activations are 4 bytes each, plus the 224×224×3 staging frame.
         let f = model("mobilenet_v1_0.25_224");
         assert_eq!(kind(Classifier::with_limits(f, None, Limits { max_activation_bytes: 1_000_000, ..Limits::default() }).map(|_| ())), ErrorKind::TooLarge);

@@ -72,7 +72,7 @@ fuzz_target!(|f: Frame| {
     if matches!(f.height, Side::Fit) {
         pixels.truncate(w as usize * h as usize * bpp);
     }
-    let consistent = w > 0 && h > 0 && (w as u64) * (h as u64) * bpp as u64 == pixels.len() as u64;
+    let consistent = w > 0 && h > 0 && u128::from(w) * u128::from(h) * bpp as u128 == pixels.len() as u128;
     let k = usize::from(f.top_k);
     let result = if f.embed {
         s.clf.embed_pixels(&pixels, w, h, layout, f.mirror).map(|e| assert_eq!(e.len(), 256))
