@@ -18,12 +18,26 @@ fn packing_puts_each_output_channel_in_its_panel_lane() {
     let filter: Vec<f32> = (0..n * k).map(|i| (100 * (i / k) + i % k) as f32).collect();
     let bias: Vec<f32> = (0..n).map(|oc| oc as f32 + 0.5).collect();
     let p = PackedGemm::from_ohwi(&filter, &bias, n, k).expect("sizes agree");
-    assert_eq!((p.k(), p.n(), p.panel_count()), (3, 10, 2));
-    assert_eq!(&p.panel(0)[..PANEL_WIDTH], &[0.0, 100.0, 200.0, 300.0, 400.0, 500.0, 600.0, 700.0]);
-    assert_eq!(&p.panel(0)[2 * PANEL_WIDTH..3 * PANEL_WIDTH], &[2.0, 102.0, 202.0, 302.0, 402.0, 502.0, 602.0, 702.0]);
-    // Second panel: channels 8, 9, then zero padding.
-    assert_eq!(&p.panel(1)[PANEL_WIDTH..2 * PANEL_WIDTH], &[801.0, 901.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+    assert_eq!((p.k(), p.n(), p.panel_count(), p.pair_count()), (3, 10, 2, 1));
+    // Panels 0 and 1 stored as one pair: k rows of 16 (channels 0..8, then 8, 9 and zero padding).
+    let pair = p.pair(0);
+    assert_eq!(pair.len(), 3 * 2 * PANEL_WIDTH);
+    assert_eq!(&pair[..8], &[0.0, 100.0, 200.0, 300.0, 400.0, 500.0, 600.0, 700.0]);
+    assert_eq!(&pair[8..16], &[800.0, 900.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+    assert_eq!(&pair[32..40], &[2.0, 102.0, 202.0, 302.0, 402.0, 502.0, 602.0, 702.0]);
+    assert!(p.odd_panel().is_none());
     assert_eq!(p.panel_bias(1), &[8.5, 9.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+    // Three panels: a pair, then the odd one alone (k rows of 8).
+    let n3 = 17;
+    let filter3: Vec<f32> = (0..n3 * k).map(|i| (100 * (i / k) + i % k) as f32).collect();
+    let p3 = PackedGemm::from_ohwi(&filter3, &[], n3, k).unwrap();
+    assert_eq!((p3.panel_count(), p3.pair_count()), (3, 1));
+    assert_eq!(&p3.odd_panel().unwrap()[PANEL_WIDTH..2 * PANEL_WIDTH], &[1601.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+    for oc in 0..n3 {
+        for kk in 0..k {
+            assert_eq!(p3.weight(kk, oc), filter3[oc * k + kk], "({kk}, {oc})");
+        }
+    }
     // No bias = zeros; inconsistent sizes are refused.
     assert_eq!(PackedGemm::from_ohwi(&filter, &[], n, k).unwrap().panel_bias(0), &[0.0; 8]);
     assert!(PackedGemm::from_ohwi(&filter, &bias, n, k + 1).is_none());

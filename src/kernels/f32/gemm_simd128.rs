@@ -6,14 +6,15 @@
 //! (16 columns): V8 issues all of a step's loads before its arithmetic and gives wasm 15 vector registers on x64,
 //! so 8 accumulators + 4 weight vectors + 2 broadcasts + 1 product is the most that fits, and of the tiles that fit
 //! it needs the fewest loads and address updates per multiply-add (measured ~5 % ahead of 4 × 8). An odd last panel
-//! runs 4 rows × 1 panel, a lone row (the classifier) 1 row × 3 panels. Bias and clamp are fused into the store.
+//! runs 4 rows × 1 panel. Bias and clamp are fused into the store.
 //!
 //! Order of arithmetic: each sum starts at +0 and adds its products in `k` order, then adds the bias, exactly as
 //! TFLite's reference `Conv` does, so the plain SIMD128 build is bit-identical to
 //! [`conv2d_ref`](super::conv2d_ref) (the relaxed build fuses the multiply-add: see [`simd`](super::simd)).
 //!
 //! Blocking: rows are processed in blocks whose input (`rows × k` floats) stays in L2 while every panel sweeps over
-//! them, and each panel (`k × 8` floats, ≤ 32 KiB for `k` ≤ 1024) stays in L1 across the block's tiles.
+//! them, and each panel pair (`k × 16` floats, ≤ 32 KiB for `k` ≤ 512) stays in L1 (or close, in L2) across the
+//! block's tiles.
 
 use super::packing::{PackedGemm, PANEL_WIDTH};
 use super::simd::{clamp, load, load_splat, madd, store, store_partial};
@@ -45,18 +46,21 @@ impl Lhs {
     }
 }
 
-/// One tile of `R` rows × `P` panels (8·`P` columns) starting at row `i` and panel `p0`: bias + clamp, stored to
-/// `c` (row `i`'s output at `c + i·ldc`; a ragged last panel writes only its `n mod 8` columns).
+/// One tile of `R` rows × `P` panels (8·`P` columns) starting at row `i` and panel `p0`, whose weights are the
+/// packed block at `block` (`k` rows of 8·`P` floats: a pair for `P` = 2, the odd last panel for `P` = 1): bias +
+/// clamp, stored to `c` (row `i`'s output at `c + i·ldc`; a ragged last panel writes only its `n mod 8` columns).
 /// Register budget under V8 (which loads everything a loop step reads before its arithmetic): 2·R·P accumulators
-/// + 2·P weights + R broadcasts + 1 product ≤ 15, so 4×1, 2×2, 1×3 (and smaller) tiles never spill.
+/// + 2·P weights + R broadcasts + 1 product ≤ 15, so 2×2 and 4×1 (and smaller) tiles never spill.
 ///
 /// # Safety
-/// Every run of rows `i..i+R` readable; panels `p0..p0+P` exist; the outputs writable.
+/// Every run of rows `i..i+R` readable; `block` holds `k·8·P` floats; panels `p0..p0+P` exist; outputs writable.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 unsafe fn tile<const R: usize, const P: usize>(
     a: &Lhs,
     i: usize,
     w: &PackedGemm,
+    block: *const f32,
     p0: usize,
     c: *mut f32,
     ldc: usize,
@@ -65,13 +69,10 @@ unsafe fn tile<const R: usize, const P: usize>(
 ) {
     let zero = f32x4_splat(0.0);
     let mut acc = [[[zero; 2]; P]; R];
-    // Addresses are carried as integers and cast back at each load: LLVM then folds the constant `+16` into the
-    // load's offset immediate (pointer induction variables lose the no-wrap flag that folding needs), saving V8 an
-    // address computation per load.
-    let mut wp = [0usize; P];
-    for (q, p) in wp.iter_mut().enumerate() {
-        *p = w.panel(p0 + q).as_ptr() as usize;
-    }
+    // Addresses are carried as integers and cast back at each load: LLVM then folds the constant offsets into the
+    // loads' offset immediates (pointer induction variables lose the no-wrap flag that folding needs), saving V8
+    // an address computation per load.
+    let mut wp = block as usize;
     let row0 = a.base.add(i * a.row_step);
     for s in 0..a.segments {
         let mut rows = [0usize; R];
@@ -79,12 +80,12 @@ unsafe fn tile<const R: usize, const P: usize>(
             *row = row0.add(r * a.row_step + s * a.segment_step) as usize;
         }
         for _ in 0..a.run {
+            let weights = wp as *const f32;
             let mut wv = [[zero; 2]; P];
-            for q in 0..P {
-                let panel = wp[q] as *const f32;
-                wv[q] = [load(panel), load(panel.add(4))];
-                wp[q] += PANEL_WIDTH * 4;
+            for (q, pair) in wv.iter_mut().enumerate() {
+                *pair = [load(weights.add(q * PANEL_WIDTH)), load(weights.add(q * PANEL_WIDTH + 4))];
             }
+            wp += P * PANEL_WIDTH * 4;
             for r in 0..R {
                 let x = load_splat(rows[r] as *const f32);
                 rows[r] += 4;
@@ -117,20 +118,6 @@ unsafe fn tile<const R: usize, const P: usize>(
     }
 }
 
-/// Tiles of `R` rows × `P` panels over every panel of rows `i..i+R` (the last group narrower).
-#[inline(always)]
-unsafe fn row_group<const R: usize, const P: usize>(a: &Lhs, i: usize, w: &PackedGemm, c: *mut f32, ldc: usize, lo: v128, hi: v128) {
-    let panels = w.panel_count();
-    let mut p = 0;
-    while p + P <= panels {
-        tile::<R, P>(a, i, w, p, c, ldc, lo, hi);
-        p += P;
-    }
-    for p in p..panels {
-        tile::<R, 1>(a, i, w, p, c, ldc, lo, hi);
-    }
-}
-
 /// The GEMM over raw pointers: `m` rows of `a` times `w`, into `c` (row `i` at `c + i·ldc`); see the module docs.
 ///
 /// # Safety
@@ -147,36 +134,31 @@ pub(crate) unsafe fn gemm(m: usize, a: &Lhs, w: &PackedGemm, lo: f32, hi: f32, c
     let mut i0 = 0;
     while i0 < m {
         let i1 = (i0 + block).min(m);
-        if i1 - i0 == 1 {
-            // A lone row (the classifier): three panels at a time keep six sums in flight.
-            row_group::<1, 3>(a, i0, w, c, ldc, lo, hi);
-            i0 = i1;
-            continue;
-        }
         // 2 rows × 2 panels: per step 4 weight loads and 2 broadcasts feed 16 multiply-adds, the best ratio that
         // fits V8's registers (broadcasts compete with the arithmetic for the FP ports on x86).
-        let pairs = w.panel_count() / 2 * 2;
-        for p in (0..pairs).step_by(2) {
+        for q in 0..w.pair_count() {
+            let (pair, p) = (w.pair(q).as_ptr(), 2 * q);
             let mut i = i0;
             while i + 2 <= i1 {
-                tile::<2, 2>(a, i, w, p, c, ldc, lo, hi);
+                tile::<2, 2>(a, i, w, pair, p, c, ldc, lo, hi);
                 i += 2;
             }
             if i < i1 {
-                tile::<1, 2>(a, i, w, p, c, ldc, lo, hi);
+                tile::<1, 2>(a, i, w, pair, p, c, ldc, lo, hi);
             }
         }
         // An odd last panel: 4 rows × 1 panel.
-        for p in pairs..w.panel_count() {
+        if let Some(panel) = w.odd_panel() {
+            let (panel, p) = (panel.as_ptr(), w.panel_count() - 1);
             let mut i = i0;
             while i + MR <= i1 {
-                tile::<MR, 1>(a, i, w, p, c, ldc, lo, hi);
+                tile::<MR, 1>(a, i, w, panel, p, c, ldc, lo, hi);
                 i += MR;
             }
             match i1 - i {
-                1 => tile::<1, 1>(a, i, w, p, c, ldc, lo, hi),
-                2 => tile::<2, 1>(a, i, w, p, c, ldc, lo, hi),
-                3 => tile::<3, 1>(a, i, w, p, c, ldc, lo, hi),
+                1 => tile::<1, 1>(a, i, w, panel, p, c, ldc, lo, hi),
+                2 => tile::<2, 1>(a, i, w, panel, p, c, ldc, lo, hi),
+                3 => tile::<3, 1>(a, i, w, panel, p, c, ldc, lo, hi),
                 _ => {}
             }
         }

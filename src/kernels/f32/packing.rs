@@ -1,9 +1,11 @@
 //! Convolution weights repacked once at load time for the SIMD GEMM micro-kernels.
 //!
-//! A GEMM tile computes `MR` pixels × 8 output channels; for every reduction step it needs the 8 weights of that
+//! A GEMM tile computes a few pixels × 16 output channels; for every reduction step it needs the 16 weights of that
 //! step side by side. So the OHWI filter (`[out_c][k]`, `k = kernel_h·kernel_w·in_c` in TFLite's tap order) is
-//! transposed into panels of 8 output channels, each panel `k` rows of 8 contiguous floats, read front to back
-//! by the kernel. The last panel and the bias are zero-padded to 8, so the kernel never needs a ragged load.
+//! transposed into *panels* of 8 output channels, and panels are stored two by two: a pair of panels is `k` rows of
+//! 16 contiguous floats (panel `2q` then panel `2q+1`), read front to back by the kernel with one address. An odd
+//! last panel is stored alone (`k` rows of 8). The last panel and the bias are zero-padded to 8 columns, so the
+//! kernel never needs a ragged load.
 
 /// Output channels per packed panel (two `f32x4` registers).
 pub const PANEL_WIDTH: usize = 8;
@@ -13,8 +15,8 @@ pub const PANEL_WIDTH: usize = 8;
 pub struct PackedGemm {
     k: usize,
     n: usize,
-    /// `ceil(n / 8)` panels of `k × 8` floats.
-    panels: Vec<f32>,
+    /// `ceil(n / 8) / 2` pairs of `k × 16` floats, then an odd last panel of `k × 8`.
+    data: Vec<f32>,
     /// `n` biases, zero-padded to a multiple of 8.
     bias: Vec<f32>,
 }
@@ -27,17 +29,33 @@ impl PackedGemm {
             return None;
         }
         let panel_count = n.div_ceil(PANEL_WIDTH);
-        let mut panels = vec![0.0; panel_count * k * PANEL_WIDTH];
-        for (oc, row) in filter.chunks_exact(k).enumerate() {
-            let (panel, lane) = (oc / PANEL_WIDTH, oc % PANEL_WIDTH);
-            let dst = &mut panels[panel * k * PANEL_WIDTH..][..k * PANEL_WIDTH];
-            for (kk, &w) in row.iter().enumerate() {
-                dst[kk * PANEL_WIDTH + lane] = w;
-            }
-        }
         let mut padded_bias = vec![0.0; panel_count * PANEL_WIDTH];
         padded_bias[..bias.len()].copy_from_slice(bias);
-        Some(PackedGemm { k, n, panels, bias: padded_bias })
+        let data = vec![0.0; panel_count * k * PANEL_WIDTH];
+        let mut packed = PackedGemm { k, n, data, bias: padded_bias };
+        for (oc, row) in filter.chunks_exact(k).enumerate() {
+            for (kk, &w) in row.iter().enumerate() {
+                let at = packed.index(kk, oc);
+                packed.data[at] = w;
+            }
+        }
+        Some(packed)
+    }
+
+    /// Where weight (`kk`, column `j`) lives in `data`.
+    fn index(&self, kk: usize, j: usize) -> usize {
+        let (panel, lane) = (j / PANEL_WIDTH, j % PANEL_WIDTH);
+        let (block, width) = (panel / 2, self.block_width(panel));
+        block * 2 * self.k * PANEL_WIDTH + kk * width * PANEL_WIDTH + (panel % 2) * PANEL_WIDTH + lane
+    }
+
+    /// Panels stored together with `panel` (2 for a pair, 1 for an odd last panel).
+    fn block_width(&self, panel: usize) -> usize {
+        if panel / 2 < self.pair_count() {
+            2
+        } else {
+            1
+        }
     }
 
     /// Reduction length (`kernel_h·kernel_w·in_c`).
@@ -50,9 +68,25 @@ impl PackedGemm {
         self.n
     }
 
-    /// Panel `p`: `k` rows of 8 weights.
-    pub fn panel(&self, p: usize) -> &[f32] {
-        &self.panels[p * self.k * PANEL_WIDTH..][..self.k * PANEL_WIDTH]
+    /// Panels of 8 output channels (the last one zero-padded).
+    pub fn panel_count(&self) -> usize {
+        self.bias.len() / PANEL_WIDTH
+    }
+
+    /// Panel pairs (`panel_count() / 2`).
+    pub fn pair_count(&self) -> usize {
+        self.panel_count() / 2
+    }
+
+    /// Panels `2q` and `2q+1`: `k` rows of 16 weights.
+    pub fn pair(&self, q: usize) -> &[f32] {
+        &self.data[q * 2 * self.k * PANEL_WIDTH..][..2 * self.k * PANEL_WIDTH]
+    }
+
+    /// The last panel when the panel count is odd: `k` rows of 8 weights.
+    pub fn odd_panel(&self) -> Option<&[f32]> {
+        let start = self.pair_count() * 2 * self.k * PANEL_WIDTH;
+        (self.panel_count() % 2 == 1).then(|| &self.data[start..][..self.k * PANEL_WIDTH])
     }
 
     /// The 8 (padded) biases of panel `p`.
@@ -60,7 +94,9 @@ impl PackedGemm {
         &self.bias[p * PANEL_WIDTH..][..PANEL_WIDTH]
     }
 
-    pub fn panel_count(&self) -> usize {
-        self.bias.len() / PANEL_WIDTH
+    /// The packed weight for reduction index `kk` and output channel `j` (0 in the last panel's padding): the
+    /// layout's inverse.
+    pub fn weight(&self, kk: usize, j: usize) -> f32 {
+        self.data[self.index(kk, j)]
     }
 }
