@@ -208,7 +208,7 @@ cmd_bench() {
 }
 
 # Fuzzing (RELIABILITY.md). cargo-fuzz needs a nightly toolchain for libFuzzer's instrumentation.
-FUZZ_TARGETS=(model_spec model_bytes classify_pixels classify_image)
+FUZZ_TARGETS=(model_load model_spec model_bytes classify_pixels classify_image)
 FUZZ_TRIPLE=$(rustc -vV | sed -n 's/^host: //p')
 setup_fuzz() {
   rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
@@ -220,6 +220,7 @@ setup_fuzz() {
 # per-input timeout with room for loading a 4 MB real model in an instrumented build on a busy machine.
 fuzz_options() {
   case "$1" in
+    model_load) echo "-max_len=16384 -rss_limit_mb=1024 -malloc_limit_mb=256 -timeout=10" ;;
     model_spec) echo "-max_len=4096 -rss_limit_mb=1024 -malloc_limit_mb=256 -timeout=10" ;;
     model_bytes) echo "-max_len=4400000 -rss_limit_mb=1536 -malloc_limit_mb=256 -timeout=120" ;;
     classify_pixels) echo "-max_len=65536 -rss_limit_mb=512 -malloc_limit_mb=64 -timeout=30" ;;
@@ -240,6 +241,8 @@ cmd_fuzz() {
   mkdir -p fuzz/corpus/model_spec fuzz/corpus/classify_pixels fuzz/artifacts/logs
   nice -n 19 cargo run --quiet --release --manifest-path fuzz/Cargo.toml --bin write_seeds -- fuzz/corpus
   cp "$MOBILENET_DATA"/models/*.tflite fuzz/corpus/model_bytes/
+  mkdir -p fuzz/corpus/model_load
+  find fuzz/corpus/model_bytes -type f -size -16k -exec cp {} fuzz/corpus/model_load/ \;
   cp "$MOBILENET_DATA"/images/*.jpg "$MOBILENET_DATA"/images/*.png "$MOBILENET_DATA"/images/*.bmp fuzz/corpus/classify_image/
   local failed=() t log_file
   for t in "${targets[@]}"; do

@@ -377,17 +377,21 @@ mod wasm_api {
     use super::*;
     use js_sys::{Object, Reflect};
     use mobilenet_wasm::api::Classifier as JsClassifier;
-    use wasm_bindgen::JsValue;
+    use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_test::wasm_bindgen_test;
 
     fn code(err: JsValue) -> String {
         Reflect::get(&err, &"code".into()).unwrap().as_string().unwrap()
     }
 
-    fn limits(key: &str, value: JsValue) -> JsValue {
+    fn js(b: &[u8]) -> JsValue {
+        js_sys::Uint8Array::from(b).into()
+    }
+
+    fn limits(key: &str, value: JsValue) -> Option<Object> {
         let o = Object::new();
         Reflect::set(&o, &key.into(), &value).unwrap();
-        o.into()
+        Some(o)
     }
 
     #[wasm_bindgen_test]
@@ -396,39 +400,39 @@ mod wasm_api {
         let bad = [
             JsValue::from_str("big"),
             JsValue::from(5),
-            limits("maxImagePixel", JsValue::from(100)),
-            limits("maxImagePixels", JsValue::from(0)),
-            limits("maxImagePixels", JsValue::from(-1)),
-            limits("maxImagePixels", JsValue::from(1.5)),
-            limits("maxImagePixels", JsValue::from(f64::NAN)),
-            limits("maxImagePixels", JsValue::from(f64::INFINITY)),
-            limits("maxInputSize", JsValue::from_str("128")),
-            limits("maxActivationBytes", JsValue::from(2f64.powi(60))),
+            limits("maxImagePixel", JsValue::from(100)).unwrap().into(),
+            limits("maxImagePixels", JsValue::from(0)).unwrap().into(),
+            limits("maxImagePixels", JsValue::from(-1)).unwrap().into(),
+            limits("maxImagePixels", JsValue::from(1.5)).unwrap().into(),
+            limits("maxImagePixels", JsValue::from(f64::NAN)).unwrap().into(),
+            limits("maxImagePixels", JsValue::from(f64::INFINITY)).unwrap().into(),
+            limits("maxInputSize", JsValue::from_str("128")).unwrap().into(),
+            limits("maxActivationBytes", JsValue::from(2f64.powi(60))).unwrap().into(),
         ];
         for b in bad {
-            assert_eq!(code(JsClassifier::with_limits(m, None, b.clone()).err().unwrap()), "INVALID_ARGUMENT", "{b:?}");
+            assert_eq!(code(JsClassifier::with_limits(js(m), None, Some(b.clone().unchecked_into())).err().unwrap()), "INVALID_ARGUMENT", "{b:?}");
         }
-        assert_eq!(code(JsClassifier::with_limits(m, None, limits("maxInputSize", JsValue::from(64))).err().unwrap()), "TOO_LARGE");
-        assert_eq!(code(JsClassifier::with_limits(m, None, limits("maxActivationBytes", JsValue::from(1000))).err().unwrap()), "TOO_LARGE");
+        assert_eq!(code(JsClassifier::with_limits(js(m), None, limits("maxInputSize", JsValue::from(64))).err().unwrap()), "TOO_LARGE");
+        assert_eq!(code(JsClassifier::with_limits(js(m), None, limits("maxActivationBytes", JsValue::from(1000))).err().unwrap()), "TOO_LARGE");
 
-        let mut clf = JsClassifier::with_limits(m, None, limits("maxImagePixels", JsValue::from(10_000))).unwrap();
+        let mut clf = JsClassifier::with_limits(js(m), None, limits("maxImagePixels", JsValue::from(10_000))).unwrap();
         assert_eq!(clf.max_image_pixels(), 10_000.0);
-        assert_eq!(code(clf.classify_image(COFFEE_PNG, 5).err().unwrap()), "TOO_LARGE");
+        assert_eq!(code(clf.classify_image(js(COFFEE_PNG), 5.into()).err().unwrap()), "TOO_LARGE");
         for v in [0.0, -3.0, 0.5, f64::NAN, f64::INFINITY, 1e300] {
             assert_eq!(code(clf.set_max_image_pixels(v).err().unwrap()), "INVALID_ARGUMENT", "{v}");
         }
         assert_eq!(clf.max_image_pixels(), 10_000.0, "refused caps leave the old one");
-        // wasm-bindgen turns a negative JS number into a huge u32: a typed error, not a panic.
-        assert_eq!(code(clf.classify_rgba(&[0; 16], u32::MAX, 1, 5, None).err().unwrap()), "TOO_LARGE");
-        assert_eq!(code(clf.classify_image(COFFEE_PNG, 0).err().unwrap()), "INVALID_ARGUMENT");
-        assert_eq!(code(clf.embed_image(&[]).err().unwrap()), "INVALID_ARGUMENT");
-        assert_eq!(code(clf.embed_rgba(&[1, 2, 3], 1, 1, None).err().unwrap()), "INVALID_ARGUMENT");
+        // A side beyond the frame cap (wasm-bindgen alone would have made one of a negative number).
+        assert_eq!(code(clf.classify_rgba(js(&[0; 16]), u32::MAX.into(), 1.into(), 5.into(), None).err().unwrap()), "TOO_LARGE");
+        assert_eq!(code(clf.classify_image(js(COFFEE_PNG), 0.into()).err().unwrap()), "INVALID_ARGUMENT");
+        assert_eq!(code(clf.embed_image(js(&[])).err().unwrap()), "INVALID_ARGUMENT");
+        assert_eq!(code(clf.embed_rgba(js(&[1, 2, 3]), 1.into(), 1.into(), None).err().unwrap()), "INVALID_ARGUMENT");
         clf.set_max_image_pixels(600.0 * 400.0).unwrap();
-        let top = clf.classify_image(COFFEE_PNG, 3).unwrap().get(0);
+        let top = clf.classify_image(js(COFFEE_PNG), 3.into()).unwrap().get(0);
         let index = Reflect::get(&top, &"index".into()).unwrap().as_f64().unwrap();
         let label = Reflect::get(&top, &"label".into()).unwrap().as_string().unwrap();
         assert_eq!((index, label.as_str()), (968.0, "espresso"));
-        let defaults = JsClassifier::with_limits(m, None, JsValue::UNDEFINED).unwrap();
+        let defaults = JsClassifier::with_limits(js(m), None, None).unwrap();
         assert_eq!(defaults.max_image_pixels(), Limits::default().max_image_pixels as f64);
     }
 }

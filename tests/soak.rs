@@ -10,6 +10,7 @@ mod common;
 use common::*;
 use js_sys::{Array, Reflect};
 use mobilenet_wasm::api::Classifier;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test};
 
 const WARM_UP: usize = 100;
@@ -54,11 +55,18 @@ fn memory_bytes() -> usize {
 #[ignore]
 fn soak_frames_keep_memory_flat_and_results_identical() {
     let n = frames();
-    let mut clf = Classifier::new(model("mobilenet_v1_0.25_128_quant"), None).unwrap();
-    let coffee = input_rgb("coffee_png", 128);
-    let webcam = scaled(&coffee, 640, 480, 4);
-    let small_rgb = scaled(&coffee, 320, 240, 3);
-    let exact = scaled(&coffee, 128, 128, 4);
+    let js = |b: &[u8]| -> JsValue { js_sys::Uint8Array::from(b).into() };
+    let num = |x: u32| JsValue::from(x);
+    let mut clf = Classifier::new(js(model("mobilenet_v1_0.25_128_quant")), None).unwrap();
+    let coffee_rgb = input_rgb("coffee_png", 128);
+    // The JS arrays are made once, as a page would hold its frame buffers.
+    let webcam = js(&scaled(&coffee_rgb, 640, 480, 4));
+    let small_rgb = js(&scaled(&coffee_rgb, 320, 240, 3));
+    let exact = js(&scaled(&coffee_rgb, 128, 128, 4));
+    let coffee = js(&coffee_rgb);
+    let coffee_short = js(&coffee_rgb[1..]);
+    let png = js(COFFEE_PNG);
+    let png_short = js(&COFFEE_PNG[..100]);
     // Each kind of frame, the result its first run gave.
     let mut first: Vec<Option<Vec<(u32, u64)>>> = vec![None; 7];
     let mut check = |kind: usize, got: Vec<(u32, u64)>| match &first[kind] {
@@ -73,25 +81,25 @@ fn soak_frames_keep_memory_flat_and_results_identical() {
         match i % 10 {
             0..=5 => {
                 let mirror = i % 2 == 0;
-                check(if mirror { 6 } else { 0 }, summary(&clf.classify_rgba(&webcam, 640, 480, 5, Some(mirror)).unwrap()))
+                check(if mirror { 6 } else { 0 }, summary(&clf.classify_rgba(webcam.clone(), num(640), num(480), num(5), Some(mirror.into())).unwrap()))
             }
-            6 => check(1, summary(&clf.classify_rgb(&small_rgb, 320, 240, 5, None).unwrap())),
+            6 => check(1, summary(&clf.classify_rgb(small_rgb.clone(), num(320), num(240), num(5), None).unwrap())),
             7 => {
-                let r = summary(&clf.classify_rgba(&exact, 128, 128, 5, None).unwrap());
+                let r = summary(&clf.classify_rgba(exact.clone(), num(128), num(128), num(5), None).unwrap());
                 assert_eq!(r[0], (968, (185.0f64 / 256.0).to_bits()), "espresso at 185/256, as TFLite");
                 check(2, r);
             }
             8 => {
                 // Failing calls of every kind must not leak either.
-                assert!(clf.classify_rgba(&webcam, 641, 480, 5, None).is_err());
-                assert!(clf.classify_image(&COFFEE_PNG[..100], 5).is_err());
-                assert!(clf.run_raw(&coffee[1..]).is_err());
+                assert!(clf.classify_rgba(webcam.clone(), num(641), num(480), num(5), None).is_err());
+                assert!(clf.classify_image(png_short.clone(), num(5)).is_err());
+                assert!(clf.run_raw(coffee_short.clone()).is_err());
                 errors += 3;
-                let e = clf.embed_rgba(&exact, 128, 128, None).unwrap();
+                let e = clf.embed_rgba(exact.clone(), num(128), num(128), None).unwrap();
                 check(3, e.iter().map(|v| (0, f64::from(*v).to_bits())).collect());
             }
-            _ if i % 100 == 9 => check(4, summary(&clf.classify_image(COFFEE_PNG, 5).unwrap())),
-            _ => check(5, clf.run_raw(&coffee).unwrap().iter().map(|&v| (0, u64::from(v))).collect()),
+            _ if i % 100 == 9 => check(4, summary(&clf.classify_image(png.clone(), num(5)).unwrap())),
+            _ => check(5, clf.run_raw(coffee.clone()).unwrap().iter().map(|&v| (0, u64::from(v))).collect()),
         }
         if i + 1 == WARM_UP.min(n) {
             mem_after_warm_up = memory_bytes();

@@ -7,6 +7,7 @@ use crate::preprocess::PixelLayout;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
+mod args;
 mod threads;
 pub use threads::*;
 
@@ -16,7 +17,7 @@ fn start() {
 }
 
 /// Convert a crate error into a JS `Error` carrying `code`.
-fn js_error(e: Error) -> JsValue {
+pub(crate) fn js_error(e: Error) -> JsValue {
     let err = js_sys::Error::new(e.message());
     err.set_name("MobileNetError");
     let _ = Reflect::set(&err, &"code".into(), &e.kind().code().into());
@@ -63,35 +64,43 @@ fn limits_from_js(value: &JsValue) -> Result<crate::Limits, JsValue> {
     Ok(limits)
 }
 
-fn check_top_k(top_k: u32) -> Result<usize, JsValue> {
-    if top_k == 0 {
-        return Err(js_error(Error::invalid("topK must be at least 1")));
-    }
-    Ok(top_k as usize)
-}
-
 /// A MobileNet V1 classifier loaded from `.tflite` bytes.
 #[wasm_bindgen]
 pub struct Classifier {
     inner: crate::Classifier,
+    /// Frames, encoded images and raw inputs are copied here from JS (kept between calls: no per-frame
+    /// allocation once the largest input has been seen).
+    bytes: Vec<u8>,
+    floats: Vec<f32>,
 }
+
 
 #[wasm_bindgen]
 impl Classifier {
-    /// Load a MobileNet V1 `.tflite` model (uint8 or float32, any α/ρ/class count). `labels`, one per class,
-    /// default to the built-in ImageNet labels when the model has 1001 (or 1000) classes.
+    /// Load a MobileNet V1 `.tflite` model (uint8 or float32, any α/ρ/class count). `labels`, one string per
+    /// class, default to the built-in ImageNet labels when the model has 1001 (or 1000) classes.
     #[wasm_bindgen(constructor)]
-    pub fn new(model: &[u8], labels: Option<Vec<String>>) -> Result<Classifier, JsValue> {
-        crate::Classifier::new(model, labels).map(|inner| Classifier { inner }).map_err(js_error)
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] model: JsValue,
+        labels: Option<Array>,
+    ) -> Result<Classifier, JsValue> {
+        Self::with_limits(model, labels, None)
     }
 
     /// `new Classifier(model, labels)` with resource caps `{ maxInputSize, maxActivationBytes, maxImagePixels }`
     /// (each optional; see RELIABILITY.md for the defaults). A model or image above a cap is a `TOO_LARGE` error,
     /// raised before anything is allocated for it.
     #[wasm_bindgen(js_name = withLimits)]
-    pub fn with_limits(model: &[u8], labels: Option<Vec<String>>, limits: JsValue) -> Result<Classifier, JsValue> {
-        let limits = limits_from_js(&limits)?;
-        crate::Classifier::with_limits(model, labels, limits).map(|inner| Classifier { inner }).map_err(js_error)
+    pub fn with_limits(
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] model: JsValue,
+        labels: Option<Array>,
+        limits: Option<Object>,
+    ) -> Result<Classifier, JsValue> {
+        let model = args::bytes(&model, "model")?;
+        let labels = args::strings(&args::or_undefined(labels), "labels")?;
+        let limits = limits_from_js(&args::or_undefined(limits))?;
+        let inner = crate::Classifier::with_limits(&model, labels, limits).map_err(js_error)?;
+        Ok(Classifier { inner, bytes: Vec::new(), floats: Vec::new() })
     }
 
     /// The pixel cap for frames and encoded images.
@@ -144,62 +153,111 @@ impl Classifier {
     /// Classify an RGBA frame (`ImageData.data`, row-major, width×height×4 bytes): centre square crop, resize to
     /// ρ×ρ, optional horizontal mirror. Returns `[{ index, label, probability }]`, best first.
     #[wasm_bindgen(js_name = classifyRgba)]
-    pub fn classify_rgba(&mut self, pixels: &[u8], width: u32, height: u32, top_k: u32, mirror: Option<bool>) -> Result<Array, JsValue> {
-        self.classify_pixels(pixels, width, height, PixelLayout::Rgba, top_k, mirror.unwrap_or(false))
+    pub fn classify_rgba(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | Uint8ClampedArray | ArrayBuffer")] pixels: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] width: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] height: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number", js_name = topK)] top_k: JsValue,
+        mirror: Option<js_sys::Boolean>,
+    ) -> Result<Array, JsValue> {
+        self.classify_pixels(&pixels, &width, &height, PixelLayout::Rgba, &top_k, &args::or_undefined(mirror))
     }
 
     /// Classify an RGB frame (width×height×3 bytes); see `classifyRgba`.
     #[wasm_bindgen(js_name = classifyRgb)]
-    pub fn classify_rgb(&mut self, pixels: &[u8], width: u32, height: u32, top_k: u32, mirror: Option<bool>) -> Result<Array, JsValue> {
-        self.classify_pixels(pixels, width, height, PixelLayout::Rgb, top_k, mirror.unwrap_or(false))
+    pub fn classify_rgb(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | Uint8ClampedArray | ArrayBuffer")] pixels: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] width: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] height: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number", js_name = topK)] top_k: JsValue,
+        mirror: Option<js_sys::Boolean>,
+    ) -> Result<Array, JsValue> {
+        self.classify_pixels(&pixels, &width, &height, PixelLayout::Rgb, &top_k, &args::or_undefined(mirror))
     }
 
     /// Decode PNG/JPEG/BMP/GIF/WebP bytes in wasm and classify them.
     #[wasm_bindgen(js_name = classifyImage)]
-    pub fn classify_image(&mut self, encoded: &[u8], top_k: u32) -> Result<Array, JsValue> {
-        let k = check_top_k(top_k)?;
-        self.inner.classify_image(encoded, k).map_err(js_error)?;
+    pub fn classify_image(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] encoded: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number", js_name = topK)] top_k: JsValue,
+    ) -> Result<Array, JsValue> {
+        let k = args::top_k(&top_k)?;
+        let n = args::copy_bytes(&encoded, "image bytes", &mut self.bytes)?;
+        self.inner.classify_image(&self.bytes[..n], k).map_err(js_error)?;
         Ok(self.predictions(k))
     }
 
     /// The embedding (global-average-pooled features, length `embeddingLength`) of an RGBA frame.
     #[wasm_bindgen(js_name = embedRgba)]
-    pub fn embed_rgba(&mut self, pixels: &[u8], width: u32, height: u32, mirror: Option<bool>) -> Result<Vec<f32>, JsValue> {
-        let e = self.inner.embed_pixels(pixels, width, height, PixelLayout::Rgba, mirror.unwrap_or(false));
-        e.map(|v| v.to_vec()).map_err(js_error)
+    pub fn embed_rgba(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | Uint8ClampedArray | ArrayBuffer")] pixels: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] width: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] height: JsValue,
+        mirror: Option<js_sys::Boolean>,
+    ) -> Result<Vec<f32>, JsValue> {
+        self.embed_pixels(&pixels, &width, &height, PixelLayout::Rgba, &args::or_undefined(mirror))
     }
 
     /// The embedding of an RGB frame (width×height×3 bytes); see `embedRgba`.
     #[wasm_bindgen(js_name = embedRgb)]
-    pub fn embed_rgb(&mut self, pixels: &[u8], width: u32, height: u32, mirror: Option<bool>) -> Result<Vec<f32>, JsValue> {
-        let e = self.inner.embed_pixels(pixels, width, height, PixelLayout::Rgb, mirror.unwrap_or(false));
-        e.map(|v| v.to_vec()).map_err(js_error)
+    pub fn embed_rgb(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | Uint8ClampedArray | ArrayBuffer")] pixels: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] width: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] height: JsValue,
+        mirror: Option<js_sys::Boolean>,
+    ) -> Result<Vec<f32>, JsValue> {
+        self.embed_pixels(&pixels, &width, &height, PixelLayout::Rgb, &args::or_undefined(mirror))
     }
 
     /// The embedding of an encoded image.
     #[wasm_bindgen(js_name = embedImage)]
-    pub fn embed_image(&mut self, encoded: &[u8]) -> Result<Vec<f32>, JsValue> {
-        self.inner.embed_image(encoded).map(|v| v.to_vec()).map_err(js_error)
+    pub fn embed_image(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] encoded: JsValue,
+    ) -> Result<Vec<f32>, JsValue> {
+        let n = args::copy_bytes(&encoded, "image bytes", &mut self.bytes)?;
+        self.inner.embed_image(&self.bytes[..n]).map(|v| v.to_vec()).map_err(js_error)
     }
 
     /// Run an exact uint8 model input (ρ×ρ×3, RGB) and return the raw uint8 output vector (uint8 models).
     #[wasm_bindgen(js_name = runRaw)]
-    pub fn run_raw(&mut self, input: &[u8]) -> Result<Vec<u8>, JsValue> {
-        self.inner.run_raw_u8(input).map(|v| v.to_vec()).map_err(js_error)
+    pub fn run_raw(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] input: JsValue,
+    ) -> Result<Vec<u8>, JsValue> {
+        let n = args::copy_bytes(&input, "input", &mut self.bytes)?;
+        self.inner.run_raw_u8(&self.bytes[..n]).map(|v| v.to_vec()).map_err(js_error)
     }
 
     /// Run an exact float input (ρ×ρ×3, normalised to [-1, 1]) and return the raw float output (float models).
     #[wasm_bindgen(js_name = runRawFloat)]
-    pub fn run_raw_float(&mut self, input: &[f32]) -> Result<Vec<f32>, JsValue> {
-        self.inner.run_raw_f32(input).map(|v| v.to_vec()).map_err(js_error)
+    pub fn run_raw_float(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Float32Array")] input: JsValue,
+    ) -> Result<Vec<f32>, JsValue> {
+        let n = args::copy_f32(&input, "input", &mut self.floats)?;
+        self.inner.run_raw_f32(&self.floats[..n]).map(|v| v.to_vec()).map_err(js_error)
     }
 
     /// Restrict what every later `classify*` returns: drop predictions scoring below `scoreThreshold` (0..1),
     /// keep only the labels in `allow` or drop those in `deny` (not both; empty lists filter nothing). Unknown
     /// labels are an `INVALID_ARGUMENT` error and leave the previous filter in place. `setFilter()` clears it.
     #[wasm_bindgen(js_name = setFilter)]
-    pub fn set_filter(&mut self, score_threshold: Option<f32>, allow: Option<Vec<String>>, deny: Option<Vec<String>>) -> Result<(), JsValue> {
-        self.inner.set_filter(score_threshold.unwrap_or(0.0), allow.as_deref(), deny.as_deref()).map_err(js_error)
+    pub fn set_filter(
+        &mut self,
+        #[wasm_bindgen(js_name = scoreThreshold)] score_threshold: Option<js_sys::Number>,
+        allow: Option<Array>,
+        deny: Option<Array>,
+    ) -> Result<(), JsValue> {
+        let threshold = args::optional_number(&args::or_undefined(score_threshold), "scoreThreshold")?.unwrap_or(0.0) as f32;
+        let allow = args::strings(&args::or_undefined(allow), "allow")?;
+        let deny = args::strings(&args::or_undefined(deny), "deny")?;
+        self.inner.set_filter(threshold, allow.as_deref(), deny.as_deref()).map_err(js_error)
     }
 
     /// Probabilities of every class from the last run.
@@ -209,10 +267,33 @@ impl Classifier {
 }
 
 impl Classifier {
-    fn classify_pixels(&mut self, pixels: &[u8], w: u32, h: u32, layout: PixelLayout, top_k: u32, mirror: bool) -> Result<Array, JsValue> {
-        let k = check_top_k(top_k)?;
-        self.inner.classify_pixels(pixels, w, h, layout, mirror, k).map_err(js_error)?;
+    fn classify_pixels(
+        &mut self,
+        pixels: &JsValue,
+        width: &JsValue,
+        height: &JsValue,
+        layout: PixelLayout,
+        top_k: &JsValue,
+        mirror: &JsValue,
+    ) -> Result<Array, JsValue> {
+        let (w, h) = (args::side(width, "width")?, args::side(height, "height")?);
+        let (k, mirror) = (args::top_k(top_k)?, args::flag(mirror, "mirror")?);
+        let n = args::copy_bytes(pixels, "pixels", &mut self.bytes)?;
+        self.inner.classify_pixels(&self.bytes[..n], w, h, layout, mirror, k).map_err(js_error)?;
         Ok(self.predictions(k))
+    }
+
+    fn embed_pixels(
+        &mut self,
+        pixels: &JsValue,
+        width: &JsValue,
+        height: &JsValue,
+        layout: PixelLayout,
+        mirror: &JsValue,
+    ) -> Result<Vec<f32>, JsValue> {
+        let (w, h, mirror) = (args::side(width, "width")?, args::side(height, "height")?, args::flag(mirror, "mirror")?);
+        let n = args::copy_bytes(pixels, "pixels", &mut self.bytes)?;
+        self.inner.embed_pixels(&self.bytes[..n], w, h, layout, mirror).map(|v| v.to_vec()).map_err(js_error)
     }
 
     fn predictions(&mut self, k: usize) -> Array {

@@ -207,5 +207,91 @@ await check('the low-level wasm-bindgen Classifier stays exported', async () => 
   low.free();
 });
 
+// Issue 7: every public entry point validates its arguments. wasm-bindgen alone would coerce (4.5 → 4, -1 →
+// 4294967295, a Float32Array of pixels → bytes, a string of labels → one label per character) or throw untyped
+// TypeErrors; each call below must throw a MobileNetError-shaped Error with the right code and never trap.
+await check('every low-level entry point refuses wrong-typed arguments with a typed error, then still classifies', async () => {
+  await initWasm();
+  const modelBytes = new Uint8Array(await readFile(join(DATA, 'models/mobilenet_v1_0.25_128_quant.tflite')));
+  const coffee = await image('coffee.png');
+  const low = new Classifier(modelBytes);
+  const px = new Uint8Array(4 * 4 * 4);
+  const INVALID = 'INVALID_ARGUMENT';
+  const calls = [
+    ['new Classifier(null)', () => new Classifier(null), INVALID],
+    ['new Classifier("bytes")', () => new Classifier('bytes'), INVALID],
+    ['new Classifier(42)', () => new Classifier(42), INVALID],
+    ['new Classifier([1, 2, 3])', () => new Classifier([1, 2, 3]), INVALID],
+    ['new Classifier(model, "labels")', () => new Classifier(modelBytes, 'labels'), INVALID],
+    ['new Classifier(model, 1001 numbers)', () => new Classifier(modelBytes, Array.from({ length: 1001 }, (_, i) => i)), INVALID],
+    ['new Classifier(model, {})', () => new Classifier(modelBytes, {}), INVALID],
+    ['new Classifier(model, 2 labels)', () => new Classifier(modelBytes, ['a', 'b']), INVALID],
+    ['new Classifier(truncated)', () => new Classifier(modelBytes.subarray(0, 100)), 'MODEL_TRUNCATED'],
+    ['Classifier.withLimits(model, null, "x")', () => Classifier.withLimits(modelBytes, null, 'x'), INVALID],
+    ['Classifier.withLimits(model, null, { maxInputSize: 1.5 })', () => Classifier.withLimits(modelBytes, null, { maxInputSize: 1.5 }), INVALID],
+    ['Classifier.withLimits(model, null, { maxInputSize: 64 })', () => Classifier.withLimits(modelBytes, null, { maxInputSize: 64 }), 'TOO_LARGE'],
+    ['setMaxImagePixels("many")', () => low.setMaxImagePixels('many'), INVALID],
+    ['setMaxImagePixels(-1)', () => low.setMaxImagePixels(-1), INVALID],
+    ['classifyRgba(null, 4, 4, 5)', () => low.classifyRgba(null, 4, 4, 5), INVALID],
+    ['classifyRgba("abc", 4, 4, 5)', () => low.classifyRgba('abc', 4, 4, 5), INVALID],
+    ['classifyRgba([...64 numbers], 4, 4, 5)', () => low.classifyRgba([...px], 4, 4, 5), INVALID],
+    ['classifyRgba(Float32Array, 4, 4, 5)', () => low.classifyRgba(new Float32Array(64), 4, 4, 5), INVALID],
+    ['classifyRgba(px, 4.5, 4, 5)', () => low.classifyRgba(px, 4.5, 4, 5), INVALID],
+    ['classifyRgba(px, "4", "4", 5)', () => low.classifyRgba(px, '4', '4', 5), INVALID],
+    ['classifyRgba(px, -1, 4, 5)', () => low.classifyRgba(px, -1, 4, 5), INVALID],
+    ['classifyRgba(px, 4, 4, -1)', () => low.classifyRgba(px, 4, 4, -1), INVALID],
+    ['classifyRgba(px, 4, 4, 0)', () => low.classifyRgba(px, 4, 4, 0), INVALID],
+    ['classifyRgba(px, 4, 4)', () => low.classifyRgba(px, 4, 4), INVALID],
+    ['classifyRgba(px, 4, 4, 5, "yes")', () => low.classifyRgba(px, 4, 4, 5, 'yes'), INVALID],
+    ['classifyRgba(px, 5, 4, 5)', () => low.classifyRgba(px, 5, 4, 5), INVALID],
+    ['classifyRgba(px, 0, 0, 5)', () => low.classifyRgba(px, 0, 0, 5), INVALID],
+    ['classifyRgba(px, 1e6, 1e6, 5)', () => low.classifyRgba(px, 1e6, 1e6, 5), 'TOO_LARGE'],
+    ['classifyRgb(px, 4, 4, 5)', () => low.classifyRgb(px, 4, 4, 5), INVALID],
+    ['classifyImage(undefined, 5)', () => low.classifyImage(undefined, 5), INVALID],
+    ['classifyImage("coffee.png", 5)', () => low.classifyImage('coffee.png', 5), INVALID],
+    ['classifyImage(empty, 5)', () => low.classifyImage(new Uint8Array(0), 5), INVALID],
+    ['classifyImage(garbage, 5)', () => low.classifyImage(new Uint8Array([1, 2, 3, 4]), 5), 'DECODE_FAILED'],
+    ['classifyImage(truncated PNG, 5)', () => low.classifyImage(coffee.subarray(0, 200), 5), 'DECODE_FAILED'],
+    ['classifyImage(coffee, 2.5)', () => low.classifyImage(coffee, 2.5), INVALID],
+    ['embedRgba(px, 0, 0)', () => low.embedRgba(px, 0, 0), INVALID],
+    ['embedRgba(Int16Array, 4, 4)', () => low.embedRgba(new Int16Array(64), 4, 4), INVALID],
+    ['embedRgb(px, 4, 4)', () => low.embedRgb(px, 4, 4), INVALID],
+    ['embedImage({})', () => low.embedImage({}), INVALID],
+    ['runRaw(null)', () => low.runRaw(null), INVALID],
+    ['runRaw(10 bytes)', () => low.runRaw(new Uint8Array(10)), INVALID],
+    ['runRawFloat(Uint8Array)', () => low.runRawFloat(new Uint8Array(128 * 128 * 3)), INVALID],
+    ['runRawFloat(Float32Array) on a uint8 model', () => low.runRawFloat(new Float32Array(128 * 128 * 3)), INVALID],
+    ['setFilter(2)', () => low.setFilter(2), INVALID],
+    ['setFilter("x")', () => low.setFilter('x'), INVALID],
+    ['setFilter(0, "espresso")', () => low.setFilter(0, 'espresso'), INVALID],
+    ['setFilter(0, {})', () => low.setFilter(0, {}), INVALID],
+    ['setFilter(0, [5])', () => low.setFilter(0, [5]), INVALID],
+    ['setFilter(0, ["expresso"])', () => low.setFilter(0, ['expresso']), INVALID],
+    ['setFilter(0, ["cup"], ["espresso"])', () => low.setFilter(0, ['cup'], ['espresso']), INVALID],
+  ];
+  const wrong = [];
+  for (const [what, call, code] of calls) {
+    try {
+      call();
+      wrong.push(`${what}: returned`);
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) wrong.push(`${what}: trapped (${e.message})`);
+      else if (!(e instanceof Error) || e.code !== code || !e.message) wrong.push(`${what}: ${e?.constructor?.name} ${e?.code} ${e?.message}`);
+    }
+  }
+  assert(wrong.length === 0, `${wrong.length} of ${calls.length} calls misbehaved: ${wrong.join('; ')}`);
+  // The instance still works, exactly: the same frame as Uint8Array, Buffer, Uint8ClampedArray and ArrayBuffer
+  // gives the probabilities of the encoded BMP it came from, which are TFLite's on the golden input.
+  const bmp = await image('cat.bmp');
+  const rgb = bmpToRgb(bmp);
+  const want = JSON.stringify(low.classifyImage(bmp, 5));
+  const top5 = (await golden('mobilenet_v1_0.25_128_quant', 'cat_bmp')).top5.map((p) => [p.index, p.probability]);
+  eq(JSON.parse(want).map((p) => [p.index, p.probability]), top5, "cat.bmp after the refusals: TFLite's top-5");
+  for (const data of [rgb.data, Buffer.from(rgb.data), new Uint8ClampedArray(rgb.data), rgb.data.slice().buffer]) {
+    eq(JSON.stringify(low.classifyRgb(data, rgb.width, rgb.height, 5)), want, `classifyRgb(${data.constructor.name})`);
+  }
+  low.free();
+});
+
 clf.dispose();
 if (failed) process.exitCode = 1;
