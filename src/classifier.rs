@@ -116,8 +116,8 @@ impl Classifier {
             probabilities: vec![0.0; info.num_classes],
             embedding: vec![0.0; info.embedding_len],
             ranked: Vec::with_capacity(info.num_classes.min(1024)),
-            limits,
             filter: ResultFilter::default(),
+            limits,
         })
     }
 

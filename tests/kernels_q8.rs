@@ -5,8 +5,8 @@
 //! Run natively (`cargo test`) and in wasm32 (`wasm-pack test --node`, browsers).
 
 use mobilenet_wasm::kernels::q8::{
-    conv2d_packed, conv2d_ref, depthwise3x3_packed, depthwise_conv2d_ref, ConvQuant, OutputStage, PackedConv,
-    PackedDepthwise3x3, Requantize,
+    conv2d_packed, conv2d_ref, depthwise3x3_packed, depthwise_conv2d_ref, softmax_lut, softmax_ref, ConvQuant,
+    OutputStage, PackedConv, PackedDepthwise3x3, Requantize, SoftmaxLut, SoftmaxQuant,
 };
 use mobilenet_wasm::kernels::{Activation, Window2d};
 
@@ -186,6 +186,10 @@ both! {
         for &(hw, ic, oc) in &[(8, 8, 16), (4, 48, 96), (2, 192, 192), (1, 256, 1001), (1, 1024, 1001)] {
             check_conv(&mut rng, &window(hw, hw, ic, oc, 1, 1, (0, 0), (hw, hw)), "pointwise mobilenet");
         }
+        // Long enough for the 3-pixel tile, with every pixel remainder.
+        for pixels in 1..=7 {
+            check_conv(&mut rng, &window(1, pixels, 512, 17, 1, 1, (0, 0), (1, pixels)), "pointwise 3-row tiles");
+        }
     }
 }
 
@@ -306,5 +310,31 @@ both! {
         assert!(PackedDepthwise3x3::new(&dw, &[1u8; 36], &[], &base).is_some());
         assert!(PackedDepthwise3x3::new(&dw, &[1u8; 35], &[], &base).is_none());
         assert!(PackedDepthwise3x3::new(&window(3, 3, 4, 4, 2, 1, (0, 0), (2, 2)), &[1u8; 16], &[], &base).is_none());
+    }
+}
+
+both! {
+    fn softmax_table_matches_reference() {
+        let mut rng = Rng(0x50f7_3a11);
+        let mut cases = 0;
+        // Logit scales from tiny (every difference inside the radius) to large (most cut off by diff_min).
+        for &scale in &[0.001f64, 0.0235, 0.0986, 0.17, 0.5, 1.0, 4.0] {
+            for &beta in &[1.0f64, 0.5, 2.0] {
+                let q = SoftmaxQuant::new(beta, scale);
+                let lut = SoftmaxLut::new(&q);
+                for &len in &[1usize, 2, 7, 256, 1001] {
+                    let input = rng.bytes(len);
+                    let (mut want, mut got) = (vec![0u8; len], vec![0xa5u8; len]);
+                    softmax_ref(&q, &input, &mut want);
+                    softmax_lut(&lut, &input, &mut got);
+                    assert_eq!(got, want, "scale {scale} beta {beta} len {len}");
+                    cases += 1;
+                }
+            }
+        }
+        assert_eq!(cases, 7 * 3 * 5);
+        // Empty rows are a no-op for both.
+        let q = SoftmaxQuant::new(1.0, 0.1);
+        softmax_lut(&SoftmaxLut::new(&q), &[], &mut []);
     }
 }

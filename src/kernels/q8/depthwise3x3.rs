@@ -3,9 +3,9 @@
 //!
 //! Exactness as in `gemm`: `Σ (w - zw)·(x - zx) + bias = Σ b·x + (bias - zx·Σ b)` in wrapping `i32`, with
 //! `b = w - zw` over all nine taps and the bracket folded at load. A tap outside the image reads the input zero
-//! point from a zero-point pixel, contributing `zx·b`, which the fold cancels, just as TFLite's skipping it does —
-//! so the inner loops have no padding branches: each output pixel gets nine tap pointers (into the image or at
-//! the zero-point pixel), advanced by a constant step across the interior of a row.
+//! point, contributing `zx·b`, which the fold cancels, just as TFLite's skipping it does — so the inner loops have
+//! no padding branches: a filter row above or below the image reads a row of zero points, and inside a row only the
+//! first and last output columns (whose taps can leave the image sideways) take per-tap pointers.
 //!
 //! Weights: per group of 8 channels, per tap pair `(2p, 2p + 1)` (`p = 0..5`, the tenth tap has weight 0), per
 //! half (4 channels): `[b_2p(c), b_2p+1(c)]` for each channel — the `i16` pairs one `i32x4.dot_i16x8_s` multiplies
@@ -26,8 +26,8 @@ pub struct PackedDepthwise3x3 {
     weights: Vec<i16>,
     /// Per channel (padded to a multiple of 8): `bias - zx·Σ b`.
     bias: Vec<i32>,
-    /// `channels` copies of the input zero point (at least 16): what taps outside the image read.
-    zero_pixel: Vec<u8>,
+    /// An input row of zero points (`in_w · channels` bytes, at least 16): what taps outside the image read.
+    zero_row: Vec<u8>,
     stage: OutputStage,
 }
 
@@ -73,12 +73,15 @@ impl PackedDepthwise3x3 {
                 bias_c.wrapping_sub(zx.wrapping_mul(sum_b))
             })
             .collect();
-        Some(PackedDepthwise3x3 { channels: c, weights, bias: folded, zero_pixel: vec![zx as u8; c.max(16)], stage })
+        let zero_row = vec![zx as u8; (w.in_w * c).max(16)];
+        Some(PackedDepthwise3x3 { channels: c, weights, bias: folded, zero_row, stage })
     }
 
-    /// Whether `w` is a 3×3 depthwise window over the channel count this was packed for.
+    /// Whether `w` is a 3×3 depthwise window over the channel count (and at most the input width) this was packed
+    /// for.
     pub fn accepts(&self, w: &Window2d) -> bool {
         (w.kernel_h, w.kernel_w) == (3, 3)
+            && w.in_w * w.in_c <= self.zero_row.len()
             && w.in_c == self.channels
             && w.out_c == self.channels
             && w.stride_h > 0
@@ -92,46 +95,46 @@ pub fn depthwise3x3_packed(w: &Window2d, p: &PackedDepthwise3x3, input: &[u8], o
     assert!(p.accepts(w), "window {w:?} does not match the packed filter");
     assert_eq!(input.len(), w.input_len());
     assert_eq!(output.len(), w.output_len());
-    let c = p.channels;
+    let pixel = kernel::Pixel::new(p.channels, &p.weights, &p.bias, &p.stage);
+    if pixel.shifts_left() {
+        rows::<true>(w, &pixel, input, &p.zero_row, output);
+    } else {
+        rows::<false>(w, &pixel, input, &p.zero_row, output);
+    }
+}
+
+/// Every output row; `SHL` is the output stage's [`kernel::Pixel::shifts_left`].
+fn rows<const SHL: bool>(w: &Window2d, pixel: &kernel::Pixel<'_>, input: &[u8], zero_row: &[u8], output: &mut [u8]) {
+    let c = w.out_c;
     let row_len = w.in_w * c;
-    let zero = p.zero_pixel.as_ptr();
-    // Output columns whose three taps are all inside the image: their pointers just advance by stride·c.
+    // Output columns whose three taps are all inside the image (as columns).
     let first_inner = w.pad_left.div_ceil(w.stride_w).min(w.out_w);
     let inner_end = (w.in_w + w.pad_left).saturating_sub(2).div_ceil(w.stride_w).clamp(first_inner, w.out_w);
-    let step = w.stride_w * c;
-    let pixel = kernel::Pixel::new(p.channels, &p.weights, &p.bias, &p.stage);
     for oy in 0..w.out_h {
-        // Row start of each filter row, or None outside the image.
-        let rows: [Option<usize>; 3] = core::array::from_fn(|fy| {
+        // Each filter row: an input row, or the row of zero points above / below the image.
+        let rows: [&[u8]; 3] = core::array::from_fn(|fy| {
             let iy = (oy * w.stride_h + fy).wrapping_sub(w.pad_top);
-            (iy < w.in_h).then(|| iy * row_len)
+            if iy < w.in_h {
+                &input[iy * row_len..][..row_len]
+            } else {
+                &zero_row[..row_len]
+            }
         });
-        let taps_at = |ox: usize| -> [*const u8; 9] {
-            core::array::from_fn(|t| {
-                let (fy, fx) = (t / 3, t % 3);
-                let ix = (ox * w.stride_w + fx).wrapping_sub(w.pad_left);
-                match rows[fy] {
-                    // In bounds: iy < in_h, ix < in_w.
-                    Some(start) if ix < w.in_w => input[start + ix * c..].as_ptr(),
-                    _ => zero,
-                }
-            })
-        };
         let out_row = &mut output[oy * w.out_w * c..][..w.out_w * c];
         for ox in (0..first_inner).chain(inner_end..w.out_w) {
-            // SAFETY: every tap points at `c` readable bytes (an input pixel or the zero-point pixel).
-            unsafe { pixel.run(&taps_at(ox), &mut out_row[ox * c..][..c]) };
+            let taps: [*const u8; 9] = core::array::from_fn(|t| {
+                let ix = (ox * w.stride_w + t % 3).wrapping_sub(w.pad_left);
+                // A column outside the image reads zero points (any pixel of the zero row).
+                if ix < w.in_w { rows[t / 3][ix * c..].as_ptr() } else { zero_row.as_ptr() }
+            });
+            // SAFETY: every tap points at `c` readable bytes (an input pixel or zero points).
+            unsafe { pixel.run::<SHL>(&taps, &mut out_row[ox * c..][..c]) };
         }
-        if first_inner < inner_end {
-            let mut taps = taps_at(first_inner);
-            let steps: [usize; 9] = core::array::from_fn(|t| if rows[t / 3].is_some() { step } else { 0 });
-            for ox in first_inner..inner_end {
-                // SAFETY: as above; inner columns keep all in-image taps inside their rows.
-                unsafe { pixel.run(&taps, &mut out_row[ox * c..][..c]) };
-                for (tap, s) in taps.iter_mut().zip(steps) {
-                    *tap = tap.wrapping_add(s);
-                }
-            }
+        let starts = rows.map(|r| r.as_ptr());
+        for ox in first_inner..inner_end {
+            let x = (ox * w.stride_w - w.pad_left) * c;
+            // SAFETY: inner columns keep all three taps of each row inside its `row_len` bytes.
+            unsafe { pixel.run_rows::<SHL>(&starts, x, &mut out_row[ox * c..][..c]) };
         }
     }
 }
@@ -160,9 +163,20 @@ mod portable {
             Pixel { channels, weights, bias, stage }
         }
 
+        pub fn shifts_left(&self) -> bool {
+            false
+        }
+
+        /// # Safety
+        /// `rows[fy] + x` must start three whole pixels of `channels` bytes.
+        pub unsafe fn run_rows<const SHL: bool>(&self, rows: &[*const u8; 3], x: usize, out: &mut [u8]) {
+            let taps = core::array::from_fn(|t| rows[t / 3].add(x + (t % 3) * self.channels));
+            self.run::<SHL>(&taps, out)
+        }
+
         /// # Safety
         /// Every tap must point at `channels` readable bytes.
-        pub unsafe fn run(&self, taps: &[*const u8; 9], out: &mut [u8]) {
+        pub unsafe fn run<const SHL: bool>(&self, taps: &[*const u8; 9], out: &mut [u8]) {
             for (ch, o) in out.iter_mut().enumerate().take(self.channels) {
                 let (g, half, lane) = (ch / 8, (ch % 8) / 4, ch % 4);
                 let mut acc = self.bias[ch];

@@ -26,10 +26,15 @@
 use super::output_stage::OutputStage;
 use super::ConvQuant;
 use crate::kernels::Window2d;
+use core::mem::MaybeUninit;
 
-/// Output pixels per micro-tile (3 × 8 keeps accumulators, weights and operands in 14 vector registers: V8 on
-/// x64 has 15 to give, and spills at 4 × 8).
+/// Most output pixels per micro-tile. 3 × 8 reuses each weight load across more pixels but needs 16 vector
+/// registers when V8 schedules every load early (x64 has 15 to give, so it spills two accumulators); 2 × 8 fits in
+/// 12. Measured in V8 on x64: 3 rows are ~4 % faster from `k` = 512 up, 2 rows are faster below `k` = 256 (up to 30 %
+/// at `k` = 32, where the per-tile output stage dominates).
 pub const GEMM_MR: usize = 3;
+/// Groups of four `k` from which the 3-row tile is used.
+const THREE_ROWS_FROM_GROUPS: usize = 128;
 /// Output channels per micro-tile.
 pub const GEMM_NR: usize = 8;
 /// Largest reduction length (`kernel_h·kernel_w·in_c`) the packed path takes: the `A` tile lives on the stack.
@@ -140,89 +145,138 @@ fn reads_pixels_in_place(w: &Window2d) -> bool {
 
 /// uint8 convolution of one HWC image with weights packed by [`PackedConv::new`]; byte-identical to
 /// [`conv2d_ref`](super::conv2d_ref). Panics if `w`, `input` or `output` do not match the packing (a caller bug).
+///
+/// Per micro-tile of 2 or 3 pixels: pack their `A` values (a few KiB, they stay in L1), then run every tile of
+/// 8 channels over them. (Blocking the channels so that a block's weights stay in L2 while all pixels pass was
+/// measured: no faster on MobileNet's largest layers, slower where `A` gets repacked per block.)
 pub fn conv2d_packed(w: &Window2d, p: &PackedConv, input: &[u8], output: &mut [u8]) {
     assert!(p.accepts(w), "window {w:?} does not match the packed filter");
     assert_eq!(input.len(), w.input_len());
     assert_eq!(output.len(), w.output_len());
-    let k = w.kernel_h * w.kernel_w * w.in_c;
+    let (k, n, groups) = (w.kernel_h * w.kernel_w * w.in_c, p.out_c, p.groups);
     let pixels = w.out_h * w.out_w;
     let in_place = reads_pixels_in_place(w);
-    let mut tile = [[0u32; 2]; GEMM_MR * MAX_GEMM_K / 4];
-    let mut gathered = [0u8; MAX_GEMM_K];
-    let mut m0 = 0;
-    while m0 < pixels {
-        let rows = GEMM_MR.min(pixels - m0);
-        let mut xi = [0i32; GEMM_MR];
-        for (r, xi) in xi.iter_mut().enumerate().take(rows) {
-            let m = m0 + r;
-            let a = if in_place {
-                &input[m * k..][..k]
+    let mr = if groups >= THREE_ROWS_FROM_GROUPS { 3 } else { 2 };
+    let mut tile = [const { MaybeUninit::<PixelGroup>::uninit() }; GEMM_MR * MAX_GEMM_K / 4];
+    let mut xi = [0i32; GEMM_MR];
+    let stage = kernel::stage(&p.stage);
+    let mut gather = Im2col::new(w, p.input_zero_point);
+    let mut m = 0;
+    while m < pixels {
+        let rows = mr.min(pixels - m);
+        for r in 0..rows {
+            let tile = &mut tile[..groups * rows];
+            xi[r] = if in_place {
+                kernel::pack_a_row(&input[(m + r) * k..][..k], tile, r, rows, groups)
             } else {
-                im2col_pixel(w, input, p.input_zero_point, m, &mut gathered[..k]);
-                &gathered[..k]
+                gather.pack_next(input, tile, r, rows, groups)
             };
-            *xi = kernel::pack_a_row(a, &mut tile, r, rows, p.groups);
         }
-        let tile = &tile[..p.groups * rows];
-        for t in 0..p.out_c.div_ceil(GEMM_NR) {
-            let n0 = t * GEMM_NR;
-            let weights = &p.weights[t * p.groups..][..p.groups];
-            let bias: &[i32; GEMM_NR] = p.bias[n0..n0 + GEMM_NR].try_into().expect("bias padded to whole tiles");
-            let out = &mut output[m0 * p.out_c..(m0 + rows) * p.out_c];
-            kernel::tile(rows, tile, weights, bias, &xi, &p.stage, out, p.out_c, n0);
-        }
-        m0 += rows;
+        // SAFETY: the loop above wrote all `groups · rows` values (`pack_a_row` writes every group of its row).
+        let packed = unsafe { &*(&tile[..groups * rows] as *const [MaybeUninit<PixelGroup>] as *const [PixelGroup]) };
+        let out = &mut output[m * n..(m + rows) * n];
+        kernel::tiles(rows, packed, &p.weights, &p.bias, &xi[..rows], &stage, out, n, 0);
+        m += rows;
     }
 }
 
-/// The `k` values of output pixel `m` for a general window, taps outside the image reading `zx`. A filter row
-/// whose taps are all inside the image is one contiguous span of the HWC input.
-fn im2col_pixel(w: &Window2d, input: &[u8], zx: u8, m: usize, row: &mut [u8]) {
-    let (oy, ox) = (m / w.out_w, m % w.out_w);
-    let c = w.in_c;
-    let span = w.kernel_w * c;
-    let ix0 = (ox * w.stride_w).wrapping_sub(w.pad_left);
-    let whole_span = ix0 < w.in_w && ix0 + w.kernel_w <= w.in_w;
-    for fy in 0..w.kernel_h {
-        let iy = (oy * w.stride_h + fy).wrapping_sub(w.pad_top);
-        let dst = &mut row[fy * span..][..span];
-        if iy >= w.in_h {
-            dst.fill(zx);
-        } else if whole_span {
-            copy_small(dst, &input[(iy * w.in_w + ix0) * c..][..span]);
-        } else {
-            for fx in 0..w.kernel_w {
-                let ix = ix0.wrapping_add(fx);
-                let dst = &mut dst[fx * c..][..c];
-                if ix < w.in_w {
-                    copy_small(dst, &input[(iy * w.in_w + ix) * c..][..c]);
-                } else {
-                    dst.fill(zx);
+/// Gathers the `k` values of each output pixel in turn (raster order) for a general window; taps outside the
+/// image read `zx`. A filter row whose taps are all inside the image is one contiguous span of the HWC input.
+struct Im2col<'w> {
+    w: &'w Window2d,
+    zx: u8,
+    oy: usize,
+    ox: usize,
+    /// The RGB stem (3×3 filter, 3 input channels): interior pixels are packed straight from three 16-byte loads.
+    stem: bool,
+    /// `k` values, plus room for the 16-byte stores of `kernel::copy_span`.
+    row: [u8; MAX_GEMM_K + 16],
+}
+
+impl<'w> Im2col<'w> {
+    fn new(w: &'w Window2d, zx: u8) -> Self {
+        let stem = (w.kernel_h, w.kernel_w, w.in_c) == (3, 3, 3);
+        Im2col { w, zx, oy: 0, ox: 0, stem, row: [0; MAX_GEMM_K + 16] }
+    }
+
+    /// Pack the next pixel as row `r` of a `rows`-pixel tile; returns its `ξ`.
+    fn pack_next(
+        &mut self,
+        input: &[u8],
+        tile: &mut [MaybeUninit<PixelGroup>],
+        r: usize,
+        rows: usize,
+        groups: usize,
+    ) -> i32 {
+        let w = self.w;
+        let (oy, ox) = (self.oy, self.ox);
+        self.ox += 1;
+        if self.ox == w.out_w {
+            (self.ox, self.oy) = (0, oy + 1);
+        }
+        let iy0 = (oy * w.stride_h).wrapping_sub(w.pad_top);
+        let ix0 = (ox * w.stride_w).wrapping_sub(w.pad_left);
+        if self.stem {
+            let inside = iy0 < w.in_h && iy0 + 3 <= w.in_h && ix0 < w.in_w && ix0 + 3 <= w.in_w;
+            let start = |fy: usize| ((iy0 + fy) * w.in_w + ix0) * 3;
+            // Each filter row is read with a 16-byte load: the last must not run past the input.
+            if inside && start(2) + 16 <= input.len() {
+                return kernel::pack_stem(input, [start(0), start(1), start(2)], tile, r, rows);
+            }
+        }
+        let a = self.gather(input, iy0, ix0);
+        kernel::pack_a_row(a, tile, r, rows, groups)
+    }
+
+    /// The pixel's `k` values in `self.row`, the filter's top-left tap at input row `iy0`, column `ix0` (wrapped
+    /// below 0).
+    fn gather(&mut self, input: &[u8], iy0: usize, ix0: usize) -> &[u8] {
+        let (w, zx) = (self.w, self.zx);
+        let c = w.in_c;
+        let span = w.kernel_w * c;
+        let whole_span = ix0 < w.in_w && ix0 + w.kernel_w <= w.in_w;
+        for fy in 0..w.kernel_h {
+            let iy = iy0.wrapping_add(fy);
+            if iy >= w.in_h {
+                self.row[fy * span..][..span].fill(zx);
+            } else if whole_span {
+                // Spans are written in increasing order: a 16-byte store's tail is overwritten by the next span.
+                kernel::copy_span(&mut self.row[fy * span..], input, (iy * w.in_w + ix0) * c, span);
+            } else {
+                for fx in 0..w.kernel_w {
+                    let ix = ix0.wrapping_add(fx);
+                    let dst = &mut self.row[(fy * w.kernel_w + fx) * c..];
+                    if ix < w.in_w {
+                        kernel::copy_span(dst, input, (iy * w.in_w + ix) * c, c);
+                    } else {
+                        dst[..c].fill(zx);
+                    }
                 }
             }
         }
+        &self.row[..w.kernel_h * span]
     }
 }
 
-/// `dst.copy_from_slice(src)` in fixed-size pieces: the spans here are a few bytes (9 for the stem), for which a
-/// `memcpy` call (`memory.copy` in wasm) costs far more than the copy.
+/// `dst[..len].copy_from_slice(&src[at..at + len])` in fixed-size pieces: the spans here are a few bytes (9 for
+/// the stem), for which a `memcpy` call (`memory.copy` in wasm) costs far more than the copy.
 #[inline]
-fn copy_small(dst: &mut [u8], src: &[u8]) {
-    let n = dst.len().min(src.len());
+pub(super) fn copy_small(dst: &mut [u8], src: &[u8], at: usize, len: usize) {
+    let (dst, src) = (&mut dst[..len], &src[at..at + len]);
     let mut i = 0;
-    while i + 8 <= n {
+    while i + 8 <= len {
         dst[i..i + 8].copy_from_slice(&src[i..i + 8]);
         i += 8;
     }
-    if i + 4 <= n {
+    if i + 4 <= len {
         dst[i..i + 4].copy_from_slice(&src[i..i + 4]);
         i += 4;
     }
-    if i + 2 <= n {
+    if i + 2 <= len {
         dst[i..i + 2].copy_from_slice(&src[i..i + 2]);
         i += 2;
     }
-    if i < n {
+    if i < len {
         dst[i] = src[i];
     }
 }
@@ -237,46 +291,76 @@ use portable as kernel;
 /// versions in `gemm_simd128` run instead).
 #[cfg(not(target_arch = "wasm32"))]
 mod portable {
-    use super::{OutputStage, PixelGroup, WeightGroup, GEMM_MR, GEMM_NR};
+    use super::{OutputStage, PixelGroup, WeightGroup, GEMM_NR};
+    use core::mem::MaybeUninit;
+
+    pub(super) use super::copy_small as copy_span;
+
+    pub type Stage = OutputStage;
+
+    pub fn stage(s: &OutputStage) -> Stage {
+        *s
+    }
+
+    /// [`pack_a_row`] of a stem pixel (3×3 filter over RGB, `k` = 27) whose filter row `fy` is the 9 bytes at
+    /// `input[starts[fy]..]`.
+    pub fn pack_stem(
+        input: &[u8],
+        starts: [usize; 3],
+        tile: &mut [MaybeUninit<PixelGroup>],
+        r: usize,
+        rows: usize,
+    ) -> i32 {
+        let mut a = [0u8; 27];
+        for (fy, start) in starts.into_iter().enumerate() {
+            a[9 * fy..9 * fy + 9].copy_from_slice(&input[start..start + 9]);
+        }
+        pack_a_row(&a, tile, r, rows, 7)
+    }
 
     /// Write pixel `r` of a `rows`-pixel `A` tile; returns its `ξ`.
-    pub fn pack_a_row(a: &[u8], tile: &mut [PixelGroup], r: usize, rows: usize, groups: usize) -> i32 {
+    pub fn pack_a_row(a: &[u8], tile: &mut [MaybeUninit<PixelGroup>], r: usize, rows: usize, groups: usize) -> i32 {
         let at = |k: usize| a.get(k).map_or(0, |&v| u32::from(v));
         let mut xi = 0i32;
         for g in 0..groups {
             let q = [at(4 * g), at(4 * g + 1), at(4 * g + 2), at(4 * g + 3)];
-            tile[g * rows + r] = [q[0] | q[2] << 16, q[1] | q[3] << 16];
+            tile[g * rows + r].write([q[0] | q[2] << 16, q[1] | q[3] << 16]);
             xi = xi.wrapping_add((q[0] * q[1] + q[2] * q[3]) as i32);
         }
         xi
     }
 
-    /// `rows` × 8 outputs starting at channel `n0` of each of the `rows` output pixels in `out` (`n` channels each).
+    /// The outputs of channels `first..` (as many as `weights` holds tiles, up to `n`) of each of the `rows` pixels
+    /// of `tile`, 8 channels (one weight tile) at a time; `out` holds the `rows` pixels' `n` channels.
     #[allow(clippy::too_many_arguments)]
-    pub fn tile(
+    pub fn tiles(
         rows: usize,
         tile: &[PixelGroup],
         weights: &[WeightGroup],
-        bias: &[i32; GEMM_NR],
-        xi: &[i32; GEMM_MR],
-        stage: &OutputStage,
+        bias: &[i32],
+        xi: &[i32],
+        stage: &Stage,
         out: &mut [u8],
         n: usize,
-        n0: usize,
+        first: usize,
     ) {
+        let groups = tile.len() / rows;
         let low = |w: u32| i32::from(w as u16 as i16);
         let high = |w: u32| i32::from((w >> 16) as u16 as i16);
-        for r in 0..rows {
-            for c in 0..GEMM_NR.min(n - n0) {
-                let (half, lane) = (c / 4, c % 4);
-                let mut acc = bias[c].wrapping_sub(xi[r]);
-                for (a, w) in tile.iter().skip(r).step_by(rows).zip(weights) {
-                    let (p, q) = (&w[2 * half][2 * lane..], &w[2 * half + 1][2 * lane..]);
-                    let (even, odd) = (a[0], a[1]);
-                    acc = acc.wrapping_add((low(even) + i32::from(p[0])) * (low(odd) + i32::from(q[0])));
-                    acc = acc.wrapping_add((high(even) + i32::from(p[1])) * (high(odd) + i32::from(q[1])));
+        for (t, weights) in weights.chunks_exact(groups).enumerate() {
+            let n0 = first + t * GEMM_NR;
+            for r in 0..rows {
+                for c in 0..GEMM_NR.min(n - n0) {
+                    let (half, lane) = (c / 4, c % 4);
+                    let mut acc = bias[t * GEMM_NR + c].wrapping_sub(xi[r]);
+                    for (a, w) in tile.iter().skip(r).step_by(rows).zip(weights) {
+                        let (p, q) = (&w[2 * half][2 * lane..], &w[2 * half + 1][2 * lane..]);
+                        let (even, odd) = (a[0], a[1]);
+                        acc = acc.wrapping_add((low(even) + i32::from(p[0])) * (low(odd) + i32::from(q[0])));
+                        acc = acc.wrapping_add((high(even) + i32::from(p[1])) * (high(odd) + i32::from(q[1])));
+                    }
+                    out[r * n + n0 + c] = stage.apply(acc);
                 }
-                out[r * n + n0 + c] = stage.apply(acc);
             }
         }
     }

@@ -3,10 +3,16 @@
 //! (`rows × 2` vectors) in registers; per group of four `k` it loads the 4 weight vectors of the tile once and, per
 //! pixel, splats two 32-bit pairs: 2 `dot`s, 4 `i16` adds and 2 `i32` adds for 32 multiply-adds.
 
-use super::gemm::{PixelGroup, WeightGroup, GEMM_MR, GEMM_NR};
-use super::output_stage::OutputStage;
+use super::gemm::{copy_small, PixelGroup, WeightGroup, GEMM_NR};
 use super::requant_simd128::StageVec;
 use core::arch::wasm32::*;
+use core::mem::MaybeUninit;
+
+pub(super) use super::requant_simd128::StageVec as Stage;
+
+pub(super) fn stage(s: &super::output_stage::OutputStage) -> Stage {
+    StageVec::new(s)
+}
 
 /// Byte shuffle taking 8 `u8` values `a0..a7` to the `i16` lanes `[a0, a2, a1, a3, a4, a6, a5, a7]` (indices ≥ 16
 /// select zero).
@@ -14,21 +20,11 @@ const TO_PAIRS: v128 = u8x16(0, 0xff, 2, 0xff, 1, 0xff, 3, 0xff, 4, 0xff, 6, 0xf
 
 /// Write pixel `r` of a `rows`-pixel `A` tile (`groups` groups of four `k`; `a` may be shorter than `4·groups`,
 /// the rest reads 0); returns its `ξ`.
-pub fn pack_a_row(a: &[u8], tile: &mut [PixelGroup], r: usize, rows: usize, groups: usize) -> i32 {
+pub fn pack_a_row(a: &[u8], tile: &mut [MaybeUninit<PixelGroup>], r: usize, rows: usize, groups: usize) -> i32 {
     assert!(tile.len() >= groups * rows && a.len() <= groups * 4 && r < rows);
     let mut xi = i32x4_splat(0);
-    let store = |tile: &mut [PixelGroup], v: v128, g: usize| {
-        let dst = &mut tile[g * rows + r] as *mut PixelGroup as *mut u64;
-        // SAFETY: a `PixelGroup` is 8 bytes.
-        unsafe {
-            if g % 2 == 0 {
-                v128_store64_lane::<0>(v, dst);
-            } else {
-                v128_store64_lane::<1>(v, dst);
-            }
-        }
-    };
-    let mut step = |tile: &mut [PixelGroup], bytes: v128, g: usize| {
+    let store = |tile: &mut [MaybeUninit<PixelGroup>], v: v128, g: usize| store_group(tile, v, g, r, rows);
+    let mut step = |tile: &mut [MaybeUninit<PixelGroup>], bytes: v128, g: usize| {
         let v = i8x16_swizzle(bytes, TO_PAIRS);
         // ξ: lanes (a0, a2)·(a1, a3) and (a4, a6)·(a5, a7); the shifted-in zeros give 0 in lanes 1 and 3.
         xi = i32x4_add(xi, i32x4_dot_i16x8(v, u64x2_shr(v, 32)));
@@ -61,25 +57,85 @@ pub fn pack_a_row(a: &[u8], tile: &mut [PixelGroup], r: usize, rows: usize, grou
     i32x4_extract_lane::<0>(xi).wrapping_add(i32x4_extract_lane::<2>(xi))
 }
 
-/// `rows` × 8 outputs starting at channel `n0` of each of the `rows` output pixels in `out` (`n` channels each).
+/// [`pack_a_row`] of a stem pixel (3×3 filter over RGB, `k` = 27, 7 groups) whose filter row `fy` is the 9 bytes
+/// at `input[starts[fy]..]` (16 readable bytes there): `k` = 9·fy + x comes from byte x of row fy, so each packed
+/// vector (two groups, `a[8j + (0, 2, 1, 3, 4, 6, 5, 7)]` as `i16`) is one constant shuffle of at most two rows,
+/// the high byte of each lane masked to 0 (`k` = 27 is padding: also 0).
+pub fn pack_stem(input: &[u8], starts: [usize; 3], tile: &mut [MaybeUninit<PixelGroup>], r: usize, rows: usize) -> i32 {
+    assert!(tile.len() >= 7 * rows && r < rows && starts.iter().all(|&s| s + 16 <= input.len()));
+    // SAFETY: 16 bytes in bounds at each start, checked above.
+    let [r0, r1, r2] = starts.map(|s| unsafe { v128_load(input.as_ptr().add(s) as *const v128) });
+    let low_bytes = u16x8_splat(0x00ff);
+    // a[8j + p]: j = 0 → row 0 bytes 0..8; j = 1 → a[8] = row 0 byte 8, a[9..16] = row 1 bytes 0..7;
+    // j = 2 → a[16..18] = row 1 bytes 7, 8, a[18..24] = row 2 bytes 0..6; j = 3 → a[24..27] = row 2 bytes 6..9.
+    let v0 = i8x16_shuffle::<0, 0, 2, 0, 1, 0, 3, 0, 4, 0, 6, 0, 5, 0, 7, 0>(r0, r0);
+    let v1 = i8x16_shuffle::<8, 0, 17, 0, 16, 0, 18, 0, 19, 0, 21, 0, 20, 0, 22, 0>(r0, r1);
+    let v2 = i8x16_shuffle::<7, 0, 16, 0, 8, 0, 17, 0, 18, 0, 20, 0, 19, 0, 21, 0>(r1, r2);
+    // a[27] (lane 6 here) is padding: take any byte, masked below together with the high bytes.
+    let v3 = i8x16_shuffle::<6, 0, 8, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>(r2, r2);
+    let pad = u16x8(0xff, 0xff, 0xff, 0, 0, 0, 0, 0);
+    let packed = [v128_and(v0, low_bytes), v128_and(v1, low_bytes), v128_and(v2, low_bytes), v128_and(v3, pad)];
+    let mut xi = i32x4_splat(0);
+    for (j, v) in packed.into_iter().enumerate() {
+        xi = i32x4_add(xi, i32x4_dot_i16x8(v, u64x2_shr(v, 32)));
+        store_group(tile, v, 2 * j, r, rows);
+        if j < 3 {
+            store_group(tile, v, 2 * j + 1, r, rows);
+        }
+    }
+    i32x4_extract_lane::<0>(xi).wrapping_add(i32x4_extract_lane::<2>(xi))
+}
+
+/// Group `g` of row `r`: the low 8 bytes of `v` for an even `g`, the high 8 for an odd one.
+#[inline(always)]
+fn store_group(tile: &mut [MaybeUninit<PixelGroup>], v: v128, g: usize, r: usize, rows: usize) {
+    let dst = tile[g * rows + r].as_mut_ptr() as *mut u64;
+    // SAFETY: a `PixelGroup` is 8 bytes.
+    unsafe {
+        if g % 2 == 0 {
+            v128_store64_lane::<0>(v, dst);
+        } else {
+            v128_store64_lane::<1>(v, dst);
+        }
+    }
+}
+
+/// `dst[..len].copy_from_slice(&src[at..at + len])`, with one 16-byte load and store when `len <= 16` and both
+/// sides have 16 bytes there (the bytes past `len` in `dst` are overwritten with whatever follows in `src`).
+#[inline]
+pub fn copy_span(dst: &mut [u8], src: &[u8], at: usize, len: usize) {
+    if len <= 16 && dst.len() >= 16 && src.len() >= 16 && at <= src.len() - 16 {
+        // SAFETY: 16 readable bytes at `src[at..]`, 16 writable at `dst[..]`, checked above.
+        unsafe { v128_store(dst.as_mut_ptr() as *mut v128, v128_load(src.as_ptr().add(at) as *const v128)) };
+    } else {
+        copy_small(dst, src, at, len);
+    }
+}
+
+/// The outputs of channels `first..` (as many as `weights` holds tiles, up to `n`) of each of the `rows` pixels of
+/// `tile`, 8 channels (one weight tile) at a time; `out` holds the `rows` pixels' `n` channels.
 #[allow(clippy::too_many_arguments)]
 #[inline]
-pub fn tile(
+pub fn tiles(
     rows: usize,
     tile: &[PixelGroup],
     weights: &[WeightGroup],
-    bias: &[i32; GEMM_NR],
-    xi: &[i32; GEMM_MR],
-    stage: &OutputStage,
+    bias: &[i32],
+    xi: &[i32],
+    stage: &Stage,
     out: &mut [u8],
     n: usize,
-    n0: usize,
+    first: usize,
 ) {
-    match rows {
-        3 => micro::<3>(per_group(tile), weights, bias, xi, stage, out, n, n0),
-        2 => micro::<2>(per_group(tile), weights, bias, xi, stage, out, n, n0),
-        1 => micro::<1>(per_group(tile), weights, bias, xi, stage, out, n, n0),
-        _ => unreachable!("GEMM_MR is 3"),
+    // The left shift is 0 for every multiplier below 1 (all of MobileNet's): skip it in the common case.
+    match (rows, stage.shifts_left()) {
+        (3, false) => micro::<3, false>(per_group(tile), weights, bias, xi, stage, out, n, first),
+        (2, false) => micro::<2, false>(per_group(tile), weights, bias, xi, stage, out, n, first),
+        (1, false) => micro::<1, false>(per_group(tile), weights, bias, xi, stage, out, n, first),
+        (3, true) => micro::<3, true>(per_group(tile), weights, bias, xi, stage, out, n, first),
+        (2, true) => micro::<2, true>(per_group(tile), weights, bias, xi, stage, out, n, first),
+        (1, true) => micro::<1, true>(per_group(tile), weights, bias, xi, stage, out, n, first),
+        _ => unreachable!("GEMM_MR is at most 3"),
     }
 }
 
@@ -89,30 +145,56 @@ fn per_group<const R: usize>(tile: &[PixelGroup]) -> &[[PixelGroup; R]] {
     unsafe { core::slice::from_raw_parts(tile.as_ptr() as *const [PixelGroup; R], tile.len() / R) }
 }
 
-/// The register tile: `R` pixels × 8 channels, accumulated over every group, then requantised and stored. Typed
-/// slices (not raw pointers) let LLVM fold the constant offsets into the loads.
+/// The register tile, `R` pixels × 8 channels, once per weight tile: accumulate over every group, then
+/// requantise and store. Typed slices (not raw pointers) let LLVM fold the constant offsets into the loads.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn micro<const R: usize>(
+fn micro<const R: usize, const SHL: bool>(
     tile: &[[PixelGroup; R]],
     weights: &[WeightGroup],
-    bias: &[i32; GEMM_NR],
-    xi: &[i32; GEMM_MR],
-    stage: &OutputStage,
+    bias: &[i32],
+    xi: &[i32],
+    s: &StageVec,
     out: &mut [u8],
     n: usize,
-    n0: usize,
+    first: usize,
 ) {
-    assert!(tile.len() == weights.len() && n0 < n && out.len() >= R * n);
+    let groups = tile.len();
+    let tiles = weights.len() / groups;
+    assert!(groups > 0 && weights.len() == groups * tiles && bias.len() == tiles * GEMM_NR);
+    assert!(xi.len() == R && out.len() == R * n && first < n && first + (tiles - 1) * GEMM_NR < n);
+    let xi: [v128; R] = core::array::from_fn(|r| i32x4_splat(xi[r]));
+    // Whole tiles of 8 channels inside the row; a last partial one (n = 1001) is stored through a buffer.
+    let full = tiles.min((n - first) / GEMM_NR);
+    for (t, (weights, bias)) in weights.chunks_exact(groups).zip(bias.chunks_exact(GEMM_NR)).take(full).enumerate() {
+        let bytes = accumulate::<R, SHL>(tile, weights, bias, &xi, s);
+        let n0 = first + t * GEMM_NR;
+        for (r, bytes) in bytes.into_iter().enumerate() {
+            // SAFETY: row `r`, channels `n0..n0 + 8` lie inside `out` (R·n bytes, n0 + 8 <= n).
+            unsafe { v128_store64_lane::<0>(bytes, out.as_mut_ptr().add(r * n + n0) as *mut u64) };
+        }
+    }
+    if full < tiles {
+        let bytes = accumulate::<R, SHL>(tile, &weights[full * groups..], &bias[full * GEMM_NR..], &xi, s);
+        store_partial(&bytes, out, n, first + full * GEMM_NR);
+    }
+}
+
+/// One weight tile over the register tile: the `R` rows of 8 finished output bytes (low halves).
+#[inline(always)]
+fn accumulate<const R: usize, const SHL: bool>(
+    tile: &[[PixelGroup; R]],
+    weights: &[WeightGroup],
+    bias: &[i32],
+    xi: &[v128; R],
+    s: &StageVec,
+) -> [v128; R] {
     let load = |v: &[i16; 8]| unsafe { v128_load(v as *const [i16; 8] as *const v128) };
     let splat = |w: &u32| unsafe { v128_load32_splat(w) };
-    let bias0 = unsafe { v128_load(bias.as_ptr() as *const v128) };
-    let bias1 = unsafe { v128_load(bias.as_ptr().add(4) as *const v128) };
-    let mut acc = [[i32x4_splat(0); 2]; R];
-    for r in 0..R {
-        let x = i32x4_splat(xi[r]);
-        acc[r] = [i32x4_sub(bias0, x), i32x4_sub(bias1, x)];
-    }
+    let bias: &[i32; GEMM_NR] = bias[..GEMM_NR].try_into().expect("a tile of bias");
+    // SAFETY: 4 + 4 values of `bias`.
+    let (bias0, bias1) = unsafe { (v128_load(bias.as_ptr() as *const v128), v128_load(bias[4..].as_ptr() as *const v128)) };
+    let mut acc: [[v128; 2]; R] = core::array::from_fn(|r| [i32x4_sub(bias0, xi[r]), i32x4_sub(bias1, xi[r])]);
     for (a, w) in tile.iter().zip(weights) {
         let (p0, q0, p1, q1) = (load(&w[0]), load(&w[1]), load(&w[2]), load(&w[3]));
         for r in 0..R {
@@ -122,19 +204,18 @@ fn micro<const R: usize>(
             acc[r][1] = i32x4_add(acc[r][1], i32x4_dot_i16x8(i16x8_add(even, p1), i16x8_add(odd, q1)));
         }
     }
-    let s = StageVec::new(stage);
-    let valid = GEMM_NR.min(n - n0);
-    for r in 0..R {
-        let bytes = s.finish8(acc[r][0], acc[r][1]);
-        let dst = &mut out[r * n + n0..][..valid];
-        if valid == GEMM_NR {
-            // SAFETY: `dst` holds 8 bytes.
-            unsafe { v128_store64_lane::<0>(bytes, dst.as_mut_ptr() as *mut u64) };
-        } else {
-            let mut tmp = [0u8; 16];
-            // SAFETY: `tmp` holds 16 bytes.
-            unsafe { v128_store(tmp.as_mut_ptr() as *mut v128, bytes) };
-            dst.copy_from_slice(&tmp[..valid]);
-        }
+    let m = s.multiplier();
+    core::array::from_fn(|r| s.finish8::<SHL>(acc[r][0], acc[r][1], m))
+}
+
+/// The last, partial tile of channels (`n` not a multiple of 8: the classifier's 1001).
+#[cold]
+#[inline(never)]
+fn store_partial(bytes: &[v128], out: &mut [u8], n: usize, n0: usize) {
+    for (r, &v) in bytes.iter().enumerate() {
+        let mut tmp = [0u8; 16];
+        // SAFETY: `tmp` holds 16 bytes.
+        unsafe { v128_store(tmp.as_mut_ptr() as *mut v128, v) };
+        out[r * n + n0..(r + 1) * n].copy_from_slice(&tmp[..n - n0]);
     }
 }

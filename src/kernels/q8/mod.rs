@@ -13,7 +13,8 @@
 //! - `gemm`: every convolution as a GEMM ([`PackedConv`], [`conv2d_packed`]): 1×1 convolutions read pixels in
 //!   place, others (the stem) gather them; Winograd's inner product halves the multiplies;
 //! - `depthwise3x3`: 3×3 depthwise, any stride and padding ([`PackedDepthwise3x3`], [`depthwise3x3_packed`]);
-//! - `output_stage`: the requantisation parameters those kernels accept ([`OutputStage`]).
+//! - `output_stage`: the requantisation parameters those kernels accept ([`OutputStage`]);
+//! - `softmax_lut`: the softmax with its 256 possible exponentials computed at load ([`SoftmaxLut`]).
 //!
 //! On wasm32 their inner steps are SIMD128 (`gemm_simd128`, `depthwise3x3_simd128`, `requant_simd128`); native
 //! builds run the same algorithms in scalar code over the same layouts, so the packing is tested everywhere.
@@ -27,6 +28,7 @@ mod output_stage;
 mod pool;
 mod requant;
 mod softmax;
+mod softmax_lut;
 
 #[cfg(target_arch = "wasm32")]
 mod depthwise3x3_simd128;
@@ -50,6 +52,7 @@ pub use requant::{
     Requantize,
 };
 pub use softmax::{softmax_ref, SoftmaxQuant};
+pub use softmax_lut::{softmax_lut, SoftmaxLut};
 
 #[cfg(test)]
 mod tests;

@@ -18,9 +18,6 @@ pub struct OutputStage {
     pub output_zero_point: i32,
     pub act_min: u8,
     pub act_max: u8,
-    /// `multiplier` in four lanes, for the vector code to load: a splat built in registers lets LLVM rewrite
-    /// `i64x2.extmul_*_i32x4_s` into a full 64-bit `i64x2.mul`, which engines emulate slowly.
-    pub(super) multiplier_lanes: [i32; 4],
 }
 
 impl OutputStage {
@@ -37,7 +34,6 @@ impl OutputStage {
             output_zero_point: q.output_zero_point,
             act_min: q.act_min as u8,
             act_max: q.act_max as u8,
-            multiplier_lanes: [multiplier; 4],
         })
     }
 

@@ -36,8 +36,7 @@ impl StageVec {
     pub fn new(s: &OutputStage) -> StageVec {
         let mask = ((1u64 << s.right_shift) - 1) as i32;
         StageVec {
-            // SAFETY: reads the four lanes of a `[i32; 4]`.
-            multiplier: unsafe { v128_load(s.multiplier_lanes.as_ptr() as *const v128) },
+            multiplier: i32x4_splat(s.multiplier),
             left: s.left_shift,
             right: s.right_shift,
             mask: i32x4_splat(mask),
@@ -48,12 +47,29 @@ impl StageVec {
         }
     }
 
-    /// Requantised values plus the output zero point, still `i32` (steps 1–3 and the add of step 4).
+    /// Whether step 1 shifts at all (a real multiplier of 1 or more). The kernels pick a `SHL = false` copy of
+    /// their loops otherwise: a shift by a run-time count costs engines several instructions even when it is 0.
     #[inline(always)]
-    pub fn scale(&self, acc: v128) -> v128 {
-        let x = i32x4_shl(acc, self.left);
-        let lo = i64x2_extmul_low_i32x4(x, self.multiplier);
-        let hi = i64x2_extmul_high_i32x4(x, self.multiplier);
+    pub fn shifts_left(&self) -> bool {
+        self.left != 0
+    }
+
+    /// The multiplier, re-read through `black_box` so that LLVM cannot hoist its sign extension out of the loop
+    /// around the output stage: with the extension computed elsewhere it no longer recognises
+    /// `i64x2.extmul_{low,high}_i32x4_s` and emits a full `i64x2.mul`, which engines emulate at several times the
+    /// cost. Fetch it once per group of [`StageVec::scale`] calls.
+    #[inline(always)]
+    pub fn multiplier(&self) -> v128 {
+        core::hint::black_box(self.multiplier)
+    }
+
+    /// Requantised values plus the output zero point, still `i32` (steps 1–3 and the add of step 4). `SHL` must be
+    /// [`StageVec::shifts_left`], `m` [`StageVec::multiplier`].
+    #[inline(always)]
+    pub fn scale<const SHL: bool>(&self, acc: v128, m: v128) -> v128 {
+        let x = if SHL { i32x4_shl(acc, self.left) } else { acc };
+        let lo = i64x2_extmul_low_i32x4(x, m);
+        let hi = i64x2_extmul_high_i32x4(x, m);
         let round = i64x2_splat(1 << 31);
         let lo = i64x2_add(i64x2_add(lo, lo), round);
         let hi = i64x2_add(i64x2_add(hi, hi), round);
@@ -66,18 +82,11 @@ impl StageVec {
         i32x4_add(q, self.zero_point)
     }
 
-    /// Sixteen finished output bytes from four vectors of accumulators (lanes in order).
+    /// Eight finished output bytes (low half of the result; the high half repeats them); `m` is
+    /// [`StageVec::multiplier`].
     #[inline(always)]
-    pub fn finish16(&self, a: v128, b: v128, c: v128, d: v128) -> v128 {
-        let ab = self.clamp(i16x8_narrow_i32x4(self.scale(a), self.scale(b)));
-        let cd = self.clamp(i16x8_narrow_i32x4(self.scale(c), self.scale(d)));
-        low_bytes(ab, cd)
-    }
-
-    /// Eight finished output bytes (low half of the result; the high half repeats them).
-    #[inline(always)]
-    pub fn finish8(&self, a: v128, b: v128) -> v128 {
-        let ab = self.clamp(i16x8_narrow_i32x4(self.scale(a), self.scale(b)));
+    pub fn finish8<const SHL: bool>(&self, a: v128, b: v128, m: v128) -> v128 {
+        let ab = self.clamp(i16x8_narrow_i32x4(self.scale::<SHL>(a, m), self.scale::<SHL>(b, m)));
         low_bytes(ab, ab)
     }
 

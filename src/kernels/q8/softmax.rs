@@ -16,7 +16,7 @@ use super::requant::{multiply_by_quantized_multiplier, Requantize};
 /// Integer bits of the rescaled input difference (TFLite `kScaledDiffIntegerBits`).
 const SCALED_DIFF_INTEGER_BITS: i32 = 5;
 /// Integer bits of the sum of exponentials (TFLite `kAccumulationIntegerBits`).
-const ACCUMULATION_INTEGER_BITS: i32 = 12;
+pub(super) const ACCUMULATION_INTEGER_BITS: i32 = 12;
 
 /// Precomputed uint8 softmax parameters (TFLite `SoftmaxParams` fields `input_multiplier`, `input_left_shift`,
 /// `diff_min`).
@@ -54,6 +54,13 @@ impl SoftmaxQuant {
             Requantize { multiplier: self.input_multiplier, shift: self.input_left_shift },
         )
     }
+
+    /// The exponential of one difference `x - max` in Q0.31, or `None` below `diff_min` (the value contributes
+    /// nothing and outputs 0).
+    #[inline]
+    pub(super) fn exp_of_diff(&self, diff: i32) -> Option<i32> {
+        (diff >= self.diff_min).then(|| exp_on_negative_values(self.rescale_diff(diff), SCALED_DIFF_INTEGER_BITS))
+    }
 }
 
 /// TFLite `CalculateInputRadius` (floating-point path): `floor((2^integer_bits - 1) * 2^(total_bits - integer_bits)
@@ -71,10 +78,7 @@ pub fn softmax_ref(p: &SoftmaxQuant, input: &[u8], output: &mut [u8]) {
     debug_assert_eq!(input.len(), output.len());
     let Some(&max_in_row) = input.iter().max() else { return };
     let max_in_row = i32::from(max_in_row);
-    let exp_of = |x: u8| -> Option<i32> {
-        let diff = i32::from(x) - max_in_row;
-        (diff >= p.diff_min).then(|| exp_on_negative_values(p.rescale_diff(diff), SCALED_DIFF_INTEGER_BITS))
-    };
+    let exp_of = |x: u8| p.exp_of_diff(i32::from(x) - max_in_row);
 
     let mut sum_of_exps: i32 = 0; // Q12.19
     for &x in input {
