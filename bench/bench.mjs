@@ -33,6 +33,8 @@ const PEERS = {
   'tfjs-wasm': { kind: 'tfjs-wasm', desc: '@tensorflow/tfjs-backend-wasm: XNNPACK, SIMD build, no threads; graph model converted from the .tflite' },
   'ort-wasm': { kind: 'ort-wasm', threads: 1, desc: 'onnxruntime-web: wasm EP, 1 thread; ONNX converted from the .tflite' },
   'tflite-mt': { kind: 'tflite', variant: 'threaded', threaded: true, desc: '@tensorflow/tfjs-tflite: threaded SIMD build, --threads threads' },
+  'tfjs-wasm-mt': { kind: 'tfjs-wasm', threaded: true, desc: '@tensorflow/tfjs-backend-wasm: XNNPACK, threaded SIMD build, --threads threads' },
+  'ort-wasm-mt': { kind: 'ort-wasm', threaded: true, desc: 'onnxruntime-web: wasm EP, --threads threads' },
 };
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
@@ -43,8 +45,8 @@ const USAGE = `usage: ./build.sh bench [options]      (or: node bench/bench.mjs 
   --warmup N       untimed runs first (default 5); the first one is reported as "first inference"
   --models a,b     model stems or substrings (default: every $MOBILENET_DATA/models/*.tflite and the
                    bench-models float stand-in)
-  --peers a,b      peers among ${Object.keys(PEERS).join(', ')} (default tflite,tfjs-wasm,ort-wasm, plus tflite-mt
-                   when a threaded project build exists); 'none' for the project alone
+  --peers a,b      peers among ${Object.keys(PEERS).join(', ')} (default tflite,tfjs-wasm,ort-wasm, plus tflite-mt,
+                   tfjs-wasm-mt,ort-wasm-mt when a threaded project build exists); 'none' for the project alone
   --builds a,b     project builds: pkg/ folder names (default: every pkg/web* holding mobilenet_wasm_bg.wasm)
   --pkg DIR        where the builds are (default <repo>/pkg; e.g. a saved baseline build to compare with)
   --threads N      threads for threaded builds (default: navigator.hardwareConcurrency)
@@ -127,7 +129,7 @@ function findModels(o) {
 /** Page groups: single-threaded runtimes share one page; threaded ones get their own (their pools would compete). */
 function pageGroups(o, builds) {
   const threaded = builds.some((b) => b.threaded);
-  const peers = o.peers ?? ['tflite', 'tfjs-wasm', 'ort-wasm', ...(threaded ? ['tflite-mt'] : [])];
+  const peers = o.peers ?? ['tflite', 'tfjs-wasm', 'ort-wasm', ...(threaded ? ['tflite-mt', 'tfjs-wasm-mt', 'ort-wasm-mt'] : [])];
   const spec = (b) => ({ id: b.id, kind: 'project', jsUrl: `/pkg/${b.name}/mobilenet_wasm.js`,
     wasmUrl: `/pkg/${b.name}/mobilenet_wasm_bg.wasm`, threads: b.threaded ? o.threads : 1, threaded: b.threaded });
   const peerSpec = (p) => ({ id: p, ...PEERS[p], threads: PEERS[p].threaded ? o.threads : PEERS[p].threads });

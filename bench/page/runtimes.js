@@ -103,13 +103,15 @@ async function setupTflite(rt, model) {
   };
 }
 
-/** tfjs-backend-wasm, plain SIMD build (no threads), graph model converted from the same .tflite. */
+/** tfjs-backend-wasm, graph model converted from the same .tflite: the plain SIMD build, or (rt.threaded) the
+ * threaded SIMD build with rt.threads threads. */
 async function setupTfjsWasm(rt, model) {
   await loadTf();
   await loadScript(NM + '@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js');
   const tf = window.tf;
   tf.wasm.setWasmPaths(NM + '@tensorflow/tfjs-backend-wasm/dist/');
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // else it takes the threaded build in an isolated page
+  if (rt.threaded) tf.wasm.setThreadsCount(rt.threads ?? navigator.hardwareConcurrency);
+  else tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // else it takes the threaded build in an isolated page
   if (!(await tf.setBackend('wasm'))) throw new Error("tf.setBackend('wasm') failed");
   await tf.ready();
   const gm = await tf.loadGraphModel(model.tfjsUrl);
@@ -117,7 +119,7 @@ async function setupTfjsWasm(rt, model) {
   let input = null;
   return {
     info: { threads: tf.wasm.getThreadsCount(), simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
-      tfjs: tf.version.tfjs, wasm: 'tfjs-backend-wasm-simd.wasm' },
+      tfjs: tf.version.tfjs, wasm: rt.threaded ? 'tfjs-backend-wasm-threaded-simd.wasm' : 'tfjs-backend-wasm-simd.wasm' },
     setInput(x) { input = x.f32; },
     async infer() {
       const t = tf.tensor4d(input, [1, R, R, 3]);
@@ -130,7 +132,7 @@ async function setupTfjsWasm(rt, model) {
   };
 }
 
-/** onnxruntime-web, wasm execution provider, 1 thread, on the page's main thread. */
+/** onnxruntime-web, wasm execution provider, rt.threads threads (1 unless threaded), on the page's main thread. */
 async function setupOrt(rt, model) {
   await loadScript(NM + 'onnxruntime-web/dist/ort.wasm.min.js');
   const ort = window.ort;

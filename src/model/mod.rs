@@ -43,6 +43,11 @@ enum Net {
     F32 { layers: Vec<Planned<F32Layer>>, arena: Arena<f32>, rgb: Vec<u8> },
 }
 
+/// Multiply-adds of one planned layer (only convolutions combine input channels).
+fn work_of<P>(l: &Planned<P>) -> usize {
+    crate::parallel::layer_work(&l.window, l.kind != recognise::LayerKind::Conv)
+}
+
 /// A loaded, runnable model. Not `Sync`: one inference at a time per instance.
 pub struct Model {
     info: ModelInfo,
@@ -144,6 +149,19 @@ impl Model {
     }
 
     fn run_staged(&mut self, on_u8: Option<&mut dyn FnMut(usize, &[u8])>, on_f32: Option<&mut dyn FnMut(usize, &[f32])>) {
+        if on_u8.is_none() && on_f32.is_none() {
+            // The inference itself led from this thread, with the pool's threads helping (a no-op without threads
+            // or for small networks); observers stay on one thread.
+            let work = match &self.net {
+                Net::Q8 { layers, .. } => layers.iter().map(|l| work_of(l)).sum(),
+                Net::F32 { layers, .. } => layers.iter().map(|l| work_of(l)).sum(),
+            };
+            let net = &mut self.net;
+            return crate::parallel::on_pool(work, move || match net {
+                Net::Q8 { layers, arena, .. } => q8::run_q8(layers, arena, None),
+                Net::F32 { layers, arena, .. } => f32::run_f32(layers, arena, None),
+            });
+        }
         match &mut self.net {
             Net::Q8 { layers, arena, .. } => q8::run_q8(layers, arena, on_u8),
             Net::F32 { layers, arena, .. } => f32::run_f32(layers, arena, on_f32),
