@@ -177,6 +177,8 @@ cmd_test() {
   # One optimised test profile for every suite (Cargo.toml, [profile.test-ci]): no LTO so test binaries link fast,
   # overflow checks and debug assertions on as the fuzzers run them.
   run_counted "native (cargo test)" cargo test --profile test-ci --lib --tests
+  # The threaded build's scheduling (src/parallel/team.rs) natively: its unit test and the goldens on the pool.
+  run_counted "native, threads feature (team scheduler, goldens on 2+ threads)" cargo test --profile test-ci --features threads --lib --test golden
   run_counted "wasm32 in Node" wasm-pack test --node -- --profile test-ci
   WASM_BINDGEN_USE_BROWSER=1 run_counted "wasm32 in headless Chrome" wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" -- --profile test-ci
   WASM_BINDGEN_USE_BROWSER=1 run_counted "wasm32 in headless Firefox" wasm-pack test --headless --firefox --geckodriver "$(command -v geckodriver)" -- --profile test-ci

@@ -36,6 +36,7 @@ const PEERS = {
   'tfjs-wasm-mt': { kind: 'tfjs-wasm', threaded: true, desc: '@tensorflow/tfjs-backend-wasm: XNNPACK, threaded SIMD build, --threads threads' },
   'ort-wasm-mt': { kind: 'ort-wasm', threaded: true, desc: 'onnxruntime-web: wasm EP, --threads threads' },
 };
+const THREADED_GAP_MS = 40;
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
   '--proxy-server=http://127.0.0.1:9']; // a dead proxy: anything not on loopback fails
@@ -135,7 +136,9 @@ function pageGroups(o, builds) {
   const peerSpec = (p) => ({ id: p, ...PEERS[p], threads: PEERS[p].threaded ? o.threads : PEERS[p].threads });
   const groups = [
     { name: 'single-thread', runtimes: [...builds.filter((b) => !b.threaded).map(spec), ...peers.filter((p) => !PEERS[p].threaded).map(peerSpec)] },
-    { name: 'threaded', runtimes: [...builds.filter((b) => b.threaded).map(spec), ...peers.filter((p) => PEERS[p].threaded).map(peerSpec)] },
+    // Between two threaded inferences a pause, so the previous runtime's pool has stopped spinning (XNNPACK's
+    // pthreadpool and ORT spin-wait after a job) and does not steal the cores of the next one.
+    { name: 'threaded', gapMs: THREADED_GAP_MS, runtimes: [...builds.filter((b) => b.threaded).map(spec), ...peers.filter((p) => PEERS[p].threaded).map(peerSpec)] },
   ];
   return groups.filter((g) => g.runtimes.length);
 }
@@ -261,7 +264,7 @@ async function runGroup(group, model, o, origin, nodes) {
     const end = cpuWindow({ self: nodes.length > 0 });
     for (let done = 0; done < o.runs; done += CHUNK) {
       const n = Math.min(CHUNK, o.runs - done);
-      run = await evaluate(B.page, ([k, offset]) => window.bench.run(k, offset), [n, done]);
+      run = await evaluate(B.page, ([k, offset, gap]) => window.bench.run(k, offset, gap), [n, done, group.gapMs ?? 0]);
       for (const s of live) times[s.id].push(...run.times[s.id]);
       for (const x of nodes.filter((y) => !y.error)) x.times.push(...x.r.run(n));
     }

@@ -2,7 +2,8 @@
 // (the markdown is what BENCHMARKS.md records). ratio = project median / peer median: below 1 the project is faster.
 import { textTable, markdownTable, fmt, ms, percentile } from './stats.mjs';
 
-const PEER_ORDER = ['tflite', 'tfjs-wasm', 'ort-wasm', 'tflite-mt'];
+const PEER_ORDER = ['tflite', 'tfjs-wasm', 'ort-wasm', 'tflite-mt', 'tfjs-wasm-mt', 'ort-wasm-mt'];
+const isThreaded = (p) => p.endsWith('-mt');
 
 /** Runtime ids of a model entry in display order: project builds (browser), their Node rows, peers. */
 function order(entry, builds) {
@@ -13,7 +14,7 @@ function order(entry, builds) {
 const peersOf = (entry) => PEER_ORDER.filter((p) => entry.runtimes[p]?.stats);
 
 function fastestPeer(entry, threaded) {
-  const peers = peersOf(entry).filter((p) => (p === 'tflite-mt') === threaded);
+  const peers = peersOf(entry).filter((p) => isThreaded(p) === threaded);
   return peers.reduce((best, p) => (!best || entry.runtimes[p].stats.median < entry.runtimes[best].stats.median ? p : best), null);
 }
 
@@ -74,7 +75,7 @@ export function printReport(out, builds) {
     const rows = entries.map(([stem, e]) => {
       const cells = [short(stem)];
       for (const b of builds.filter((x) => !x.threaded)) {
-        for (const p of peersOf(e).filter((x) => x !== 'tflite-mt')) cells.push(`${b.id}/${p} ${fmt(ratio(e, b.id, p), 2)}`);
+        for (const p of peersOf(e).filter((x) => !isThreaded(x))) cells.push(`${b.id}/${p} ${fmt(ratio(e, b.id, p), 2)}`);
       }
       return cells;
     });

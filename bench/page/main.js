@@ -61,14 +61,16 @@ window.bench = {
     for (const { id, rt } of live) out[id] = Array.from(await rt.infer());
     return out;
   },
-  /** n interleaved rounds, each inference timed on its own; round i starts at runtime (offset + i) mod count.
-   * Returns the times per runtime and each runtime's last output. */
-  async run(n, offset = 0) {
+  /** n interleaved rounds, each inference timed on its own; round i starts at runtime (offset + i) mod count;
+   * gapMs of idle time before each inference (threaded pages). Returns the times per runtime and each runtime's
+   * last output. */
+  async run(n, offset = 0, gapMs = 0) {
     const times = Object.fromEntries(live.map(({ id }) => [id, []]));
     const last = {};
     for (let i = 0; i < n; i++) {
       for (let k = 0; k < live.length; k++) {
         const { id, rt } = live[(offset + i + k) % live.length];
+        if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
         const t0 = performance.now();
         const out = await rt.infer();
         times[id].push(performance.now() - t0);

@@ -3,10 +3,12 @@
 //! or SIMD — runs unchanged on its block and no output element is computed differently: results are identical for
 //! any thread count (uint8 byte-identical, float bit-identical per element).
 //!
-//! With the `threads` feature the blocks run on the rayon pool (in the browser: wasm-bindgen-rayon's Web Workers);
-//! without it, or with a pool of one, the layer runs as one block on the calling thread.
+//! With the `threads` feature, an inference large enough to gain leads a team (`team.rs`) of the rayon pool's threads
+//! (in the browser: wasm-bindgen-rayon's Web Workers), which share out each layer's blocks; without it, for small
+//! networks, or with a pool of one, every layer runs whole on the calling thread.
 
 use crate::kernels::Window2d;
+#[cfg(any(feature = "threads", test))]
 use std::ops::Range;
 
 #[cfg(feature = "threads")]
@@ -29,6 +31,7 @@ pub fn layer_work(w: &Window2d, depthwise: bool) -> usize {
     w.output_len() * w.kernel_h * w.kernel_w * if depthwise { 1 } else { w.in_c }
 }
 
+#[cfg(feature = "threads")]
 /// Below this many multiply-adds a whole inference runs on the calling thread alone. Measured in Chromium on the
 /// 2-core VM, 2 threads: 1.0/224 (569 M) 1.79× faster, 0.75/192 (317 M) 1.3×, but 0.5/160 (77 M) no faster and
 /// 0.25/128 (14 M) 2.8× slower: waking a helper and the moments it is preempted while holding a block cost more
@@ -51,6 +54,7 @@ pub fn on_pool<R>(work: usize, body: impl FnOnce() -> R) -> R {
     body()
 }
 
+#[cfg(any(feature = "threads", test))]
 /// The sub-window computing output rows `rows`, with the input rows it reads (as an element range of the input)
 /// and the element range of the output it writes.
 pub fn split_rows(w: &Window2d, rows: Range<usize>) -> (Window2d, Range<usize>, Range<usize>) {
@@ -69,6 +73,7 @@ pub fn split_rows(w: &Window2d, rows: Range<usize>) -> (Window2d, Range<usize>, 
     (sub, in_start * row_in..in_end.max(in_start) * row_in, rows.start * row_out..rows.end * row_out)
 }
 
+#[cfg(any(feature = "threads", test))]
 /// A 1×1 stride-1 unpadded convolution seen as one row of `pixels` pixels, so it can be split per pixel.
 fn as_pixel_row(w: &Window2d) -> Option<Window2d> {
     let pointwise = (w.kernel_h, w.kernel_w, w.stride_h, w.stride_w, w.pad_top, w.pad_left) == (1, 1, 1, 1, 0, 0);
@@ -78,12 +83,11 @@ fn as_pixel_row(w: &Window2d) -> Option<Window2d> {
     })
 }
 
-/// Below this many multiply-adds a layer is not worth splitting through rayon (waking a thread costs tens of
-/// microseconds); inside a team (threads already spinning) a block is worth it from [`MIN_WORK_PER_TEAM_BLOCK`].
-const MIN_WORK_PER_TASK: usize = 200_000;
-/// About 10 µs of work: a team block costs a compare-and-swap and a counter.
+#[cfg(feature = "threads")]
+/// About 10 µs of work: a team block (threads already spinning) costs a compare-and-swap and a counter.
 const MIN_WORK_PER_TEAM_BLOCK: usize = 100_000;
 /// Team blocks per thread: a few, so the first thread to finish takes over the rest of a layer.
+#[cfg(feature = "threads")]
 const TEAM_BLOCKS_PER_THREAD: usize = 3;
 
 /// Run `kernel(window, input, output)` over `w`, split into blocks across the pool when it pays. Each block gets
@@ -101,20 +105,9 @@ where
         let blocks = (threads() * TEAM_BLOCKS_PER_THREAD).min(work / MIN_WORK_PER_TEAM_BLOCK).min(team::MAX_BLOCKS);
         return run_team_blocks(team, w, blocks, input, output, &kernel);
     }
-    let blocks = threads().min(work / MIN_WORK_PER_TASK).max(1);
-    // Pointwise convs split by pixel (late layers have only 7 rows), others by output row.
-    let geometry = as_pixel_row(w).filter(|p| p.out_w >= blocks);
-    let (whole, rows) = match geometry {
-        Some(p) => (p, p.out_w),
-        None => (*w, w.out_h),
-    };
-    if blocks <= 1 || rows < 2 {
-        kernel(w, input, output);
-        return;
-    }
-    let blocks = blocks.min(rows);
-    let ranges: Vec<Range<usize>> = (0..blocks).map(|b| rows * b / blocks..rows * (b + 1) / blocks).collect();
-    run_blocks(&whole, geometry.is_some(), &ranges, input, output, &kernel);
+    // Outside a team (no threads, a small network, or observed runs) the layer runs whole on this thread.
+    let _ = work;
+    kernel(w, input, output)
 }
 
 /// `output`'s address, shared by a team's blocks, each of which writes its own disjoint range.
@@ -165,6 +158,8 @@ where
     team.run(blocks, &block);
 }
 
+/// The blocks `ranges` one after the other (or on the rayon pool): the split the team makes, checked in tests.
+#[cfg(test)]
 fn run_blocks<T, F>(w: &Window2d, by_pixel: bool, ranges: &[Range<usize>], input: &[T], output: &mut [T], kernel: &F)
 where
     T: Send + Sync,
@@ -190,6 +185,7 @@ where
     }
 }
 
+#[cfg(any(feature = "threads", test))]
 /// Pixel range of a pointwise conv seen as one row (see [`as_pixel_row`]).
 fn split_pixels(w: &Window2d, px: Range<usize>) -> (Window2d, Range<usize>, Range<usize>) {
     let sub = Window2d { in_w: px.len(), out_w: px.len(), ..*w };
