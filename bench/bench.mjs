@@ -50,7 +50,7 @@ const USAGE = `usage: ./build.sh bench [options]      (or: node bench/bench.mjs 
                    tfjs-wasm-mt,ort-wasm-mt when a threaded project build exists); 'none' for the project alone
   --builds a,b     project builds: pkg/ folder names (default: every pkg/web* holding mobilenet_wasm_bg.wasm)
   --pkg DIR        where the builds are (default <repo>/pkg; e.g. a saved baseline build to compare with)
-  --threads N      threads for threaded builds (default: navigator.hardwareConcurrency)
+  --threads N      threads for threaded builds and peers (default: the machine's core count)
   --image ID       the timed golden input (default grace_hopper_bmp)
   --check L        images whose outputs are checked: 'all' (default: the 9 golden images), 'timed' or ids
   --no-node        skip the project's Node rows      --no-peak   skip the f32x4 peak and the layer timing
@@ -131,9 +131,12 @@ function findModels(o) {
 function pageGroups(o, builds) {
   const threaded = builds.some((b) => b.threaded);
   const peers = o.peers ?? ['tflite', 'tfjs-wasm', 'ort-wasm', ...(threaded ? ['tflite-mt', 'tfjs-wasm-mt', 'ort-wasm-mt'] : [])];
+  // Threaded runtimes get --threads, else the machine's core count (not navigator.hardwareConcurrency, which the
+  // threaded page overrides for TF.js's sake).
+  const mt = o.threads ?? os.cpus().length;
   const spec = (b) => ({ id: b.id, kind: 'project', jsUrl: `/pkg/${b.name}/mobilenet_wasm.js`,
-    wasmUrl: `/pkg/${b.name}/mobilenet_wasm_bg.wasm`, threads: b.threaded ? o.threads : 1, threaded: b.threaded });
-  const peerSpec = (p) => ({ id: p, ...PEERS[p], threads: PEERS[p].threaded ? o.threads : PEERS[p].threads });
+    wasmUrl: `/pkg/${b.name}/mobilenet_wasm_bg.wasm`, threads: b.threaded ? mt : 1, threaded: b.threaded });
+  const peerSpec = (p) => ({ id: p, ...PEERS[p], threads: PEERS[p].threaded ? mt : PEERS[p].threads });
   const groups = [
     { name: 'single-thread', runtimes: [...builds.filter((b) => !b.threaded).map(spec), ...peers.filter((p) => !PEERS[p].threaded).map(peerSpec)] },
     // Between two threaded inferences a pause, so the previous runtime's pool has stopped spinning (XNNPACK's
@@ -154,7 +157,7 @@ function evaluate(page, fn, arg, minutes = 15) {
   return Promise.race([page.evaluate(fn, arg), deadline]).finally(() => clearTimeout(timer));
 }
 
-async function openPage(o, origin, log) {
+async function openPage(o, origin, log, hardwareConcurrency = null) {
   const udd = fs.mkdtempSync(path.join(os.tmpdir(), 'mnw-bench-udd-'));
   const ctx = await chromium.launchPersistentContext(udd, { executablePath: o.chromium, headless: true, args: CHROMIUM_ARGS });
   const external = [], consoleLines = [];
@@ -165,6 +168,10 @@ async function openPage(o, origin, log) {
   const page = ctx.pages()[0] ?? (await ctx.newPage());
   page.on('console', (m) => { consoleLines.push(`${m.type()}: ${m.text()}`); log(`console ${m.type()}: ${m.text()}`); });
   page.on('pageerror', (e) => { consoleLines.push(`pageerror: ${e.message}`); log(`pageerror: ${e.message}`); });
+  if (hardwareConcurrency) {
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Emulation.setHardwareConcurrencyOverride', { hardwareConcurrency });
+  }
   await page.goto(`${origin}/page/index.html`);
   await page.waitForFunction(() => window.benchReady === true);
   const close = async () => {
@@ -243,7 +250,10 @@ async function runGroup(group, model, o, origin, nodes) {
   const log = (s) => o.verbose && console.log(`    [${group.name}] ${s}`);
   const timed = model.cases.find((c) => c.image === o.image);
   const specs = group.runtimes.filter((r) => r.kind === 'project' || r.kind === 'tflite' || !model.convertError);
-  const B = await openPage(o, origin, log);
+  // tfjs-backend-wasm caps its pool at navigator.hardwareConcurrency / 2 (1 thread on 2 cores, whatever
+  // setThreadsCount says): the threaded page reports twice the thread count, so every runtime gets --threads.
+  const B = await openPage(o, origin, log, group.gapMs ? 2 * (o.threads ?? os.cpus().length) : null);
+  if (group.gapMs) log(`navigator.hardwareConcurrency reported as ${2 * (o.threads ?? os.cpus().length)}`);
   try {
     const setup = await evaluate(B.page, ([m, s]) => window.bench.setup(m, s), [model.page, specs]);
     const live = specs.filter((s) => !setup.runtimes[s.id].error);

@@ -96,7 +96,7 @@ async function main() {
       for (const [label, flags, message] of cases) {
         const ctx = await launch(join(tmp, `profile-${label.replace(' ', '-')}`), chromiumFlags(trap.url, flags));
         contexts.push(ctx);
-        const seen = watch(ctx, server.origin);
+        const seen = await watch(ctx, server.origin);
         const page = ctx.pages()[0] ?? (await ctx.newPage());
         await page.goto(`${server.origin}/?model=${SMALL}`);
         await page.click('#camera');
@@ -131,7 +131,7 @@ async function main() {
       ]));
       contexts.push(ctx);
       try {
-        const seen = watch(ctx, origin);
+        const seen = await watch(ctx, origin);
         const page = ctx.pages()[0] ?? (await ctx.newPage());
         await page.goto(`${origin}/?model=${SMALL}`);
         check((await page.evaluate(() => window.isSecureContext)) === false, 'insecure: the page is not a secure context');
@@ -152,7 +152,7 @@ async function main() {
     // ── the main session: one browser, its webcam file swapped between camera starts ─────────────────────────
     const ctx = await launch(join(tmp, 'profile-main'), chromiumFlags(trap.url, webcamFlags(cameraFile)));
     contexts.push(ctx);
-    const seen = watch(ctx, server.origin);
+    const seen = await watch(ctx, server.origin);
     const page = ctx.pages()[0] ?? (await ctx.newPage());
     const violations = [];
 

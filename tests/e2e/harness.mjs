@@ -118,7 +118,7 @@ export async function showOnCamera(cameraFile, video) {
  * violations (a listener installed before any page script runs), and every request, split into the page's
  * origin and the rest.
  */
-export function watch(context, origin) {
+export async function watch(context, origin) {
   const seen = { errors: [], requests: [], foreign: [] };
   context.on('request', (r) => {
     const url = r.url();
@@ -133,7 +133,9 @@ export function watch(context, origin) {
   };
   context.pages().forEach(attach);
   context.on('page', attach);
-  context.addInitScript(() => {
+  // Awaited: a page navigated before the script is registered would have no listener (seen once as a flaky
+  // "no CSP listener" failure).
+  await context.addInitScript(() => {
     window.__cspViolations = [];
     document.addEventListener('securitypolicyviolation', (e) => {
       window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`);

@@ -87,7 +87,7 @@ async function main() {
   try {
     const { coffee } = await makeVideos(join(tmp, 'videos'), trap.url, { coffee: 'coffee.png' });
     ctx = await launch(profile, chromiumFlags(trap.url, [...webcamFlags(coffee), '--js-flags=--expose-gc', '--enable-precise-memory-info']));
-    const seen = watch(ctx, server.origin);
+    const seen = await watch(ctx, server.origin);
     const page = ctx.pages()[0] ?? (await ctx.newPage());
     await page.goto(`${server.origin}/?model=${opt.model}`);
     await page.waitForFunction(() => document.body.dataset.modelState === 'ready', null, { timeout: 120_000 });
