@@ -247,6 +247,12 @@ impl Classifier {
         Ok(())
     }
 
+    /// Threads each inference uses: the thread pool's size in the threaded build for networks of 100 M
+    /// multiply-adds or more (1.0/224, 0.75/192), else 1.
+    pub fn threads(&self) -> usize {
+        self.model.threads()
+    }
+
     pub fn is_quantized(&self) -> bool {
         self.model.info().dtype == DType::UInt8
     }

@@ -164,7 +164,7 @@ function nextStepHint() {
 }
 
 function buildName({ build, threads }) {
-  if (build === 'threads') return `SIMD · ${threads} threads`;
+  if (build === 'threads') return `SIMD · ${threads} thread${threads === 1 ? '' : 's'}`;
   if (build === 'relaxed-simd') return 'relaxed SIMD · 1 thread';
   return 'SIMD128 · 1 thread';
 }

@@ -74,7 +74,8 @@ export class Engine {
       quantized: c.quantized,
       embeddingLength: c.embeddingLength,
       build,
-      threads: typeof glue.threadCount === 'function' ? glue.threadCount() : 1,
+      // Threads this model's inferences use: small networks run on one thread even in the threaded build.
+      threads: c.threads ?? (typeof glue.threadCount === 'function' ? glue.threadCount() : 1),
     });
     this.labels = c.labels;
   }

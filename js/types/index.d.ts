@@ -29,7 +29,8 @@ export interface ModelInfo {
   /** Length of embed() vectors (1024·α). */
   embeddingLength: number;
   build: BuildName;
-  /** Threads inference uses (1 unless `build` is 'threads'). */
+  /** Threads each inference uses: 1 unless `build` is 'threads' and the network is large enough to gain from
+   * them (≥ 100 M multiply-adds: 1.0/224 and 0.75/192 on the published models). */
   threads: number;
   /** true when inference runs in a Worker. */
   worker: boolean;

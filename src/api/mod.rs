@@ -133,6 +133,13 @@ impl Classifier {
         self.inner.info().alpha
     }
 
+    /// Threads each inference of this model uses: the pool's size (`threadCount()`) in the threaded build for
+    /// networks large enough to gain from it (≥ 100 M multiply-adds: 1.0/224, 0.75/192), else 1.
+    #[wasm_bindgen(getter)]
+    pub fn threads(&self) -> u32 {
+        self.inner.threads() as u32
+    }
+
     /// True for uint8 (quantised) models, false for float32.
     #[wasm_bindgen(getter)]
     pub fn quantized(&self) -> bool {

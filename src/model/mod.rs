@@ -152,10 +152,7 @@ impl Model {
         if on_u8.is_none() && on_f32.is_none() {
             // The inference itself led from this thread, with the pool's threads helping (a no-op without threads
             // or for small networks); observers stay on one thread.
-            let work = match &self.net {
-                Net::Q8 { layers, .. } => layers.iter().map(|l| work_of(l)).sum(),
-                Net::F32 { layers, .. } => layers.iter().map(|l| work_of(l)).sum(),
-            };
+            let work = self.work();
             let net = &mut self.net;
             return crate::parallel::on_pool(work, move || match net {
                 Net::Q8 { layers, arena, .. } => q8::run_q8(layers, arena, None),
@@ -166,6 +163,19 @@ impl Model {
             Net::Q8 { layers, arena, .. } => q8::run_q8(layers, arena, on_u8),
             Net::F32 { layers, arena, .. } => f32::run_f32(layers, arena, on_f32),
         }
+    }
+
+    /// Multiply-adds of one inference.
+    pub fn work(&self) -> usize {
+        match &self.net {
+            Net::Q8 { layers, .. } => layers.iter().map(|l| work_of(l)).sum(),
+            Net::F32 { layers, .. } => layers.iter().map(|l| work_of(l)).sum(),
+        }
+    }
+
+    /// Threads each inference of this model runs on (the pool is used only for networks large enough to gain).
+    pub fn threads(&self) -> usize {
+        crate::parallel::threads_for(self.work())
     }
 
     fn check_len(&self, len: usize) -> Result<()> {

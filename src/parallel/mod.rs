@@ -45,13 +45,27 @@ const MIN_WORK_FOR_THREADS: usize = 100_000_000;
 pub fn on_pool<R>(work: usize, body: impl FnOnce() -> R) -> R {
     #[cfg(feature = "threads")]
     {
-        if rayon::current_thread_index().is_none() && threads() > 1 && work >= MIN_WORK_FOR_THREADS {
-            // The caller leads and works: `threads() - 1` helpers keep the total at the pool size.
-            return team::Team::lead(threads() - 1, body);
+        let n = threads_for(work);
+        if n > 1 && rayon::current_thread_index().is_none() {
+            // The caller leads and works: `n - 1` helpers keep the total at the pool size.
+            return team::Team::lead(n - 1, body);
         }
     }
     let _ = work;
     body()
+}
+
+/// Threads an inference of `work` multiply-adds runs on: the pool's size, or 1 below [`MIN_WORK_FOR_THREADS`]
+/// (and always 1 without the `threads` feature).
+pub fn threads_for(work: usize) -> usize {
+    #[cfg(feature = "threads")]
+    {
+        if work >= MIN_WORK_FOR_THREADS {
+            return threads();
+        }
+    }
+    let _ = work;
+    1
 }
 
 #[cfg(any(feature = "threads", test))]

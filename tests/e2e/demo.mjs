@@ -174,7 +174,7 @@ async function main() {
       check((await page.textContent('#overlay')).startsWith('espresso'), 'webcam: espresso is the top-1, in the list and over the video');
       check(fps > 0, `webcam: FPS shown (${fps})`);
       check(/^\d+ ms$/.test(latency), `webcam: median latency shown (${latency})`);
-      const threadsOk = d.info.build !== 'threads' || build.includes(`${d.info.threads} threads`);
+      const threadsOk = d.info.build !== 'threads' || build.includes(`${d.info.threads} thread`);
       check(build.length > 0 && threadsOk && (await page.getAttribute('#build', 'data-build')) === d.info.build,
         `webcam: the build is shown ("${build}" for ${d.info.build}, ${d.info.threads} thread(s))`);
       check(!isolated || d.info.build === 'threads', `webcam: cross-origin isolated page runs the threaded build (${d.info.build})`);
