@@ -158,7 +158,13 @@ async function main() {
   const img = await imageElement(images.graceJpg);
   await check('the page stays responsive while the worker infers', async () => {
     await clf.classify(img); // warm
-    const inWorker = await longestStall(() => clf.classify(img));
+    // The least stalled of 3 runs: unrelated stalls (GC, the <img> drawn on this thread, a loaded CI machine) only
+    // add to a run's worst gap, while inference in the page blocks every run for its whole length.
+    let inWorker = null;
+    for (let i = 0; i < 3; i++) {
+      const run = await longestStall(() => clf.classify(img));
+      if (!inWorker || run.stall < inWorker.stall) inWorker = run;
+    }
     const local = await load({ model: modelBytes, worker: false });
     await local.classify(img);
     const inPage = await longestStall(() => local.classify(img));
