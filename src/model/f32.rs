@@ -124,7 +124,7 @@ pub fn run_f32(layers: &[Planned<F32Layer>], arena: &mut Arena<f32>, mut observe
         let (input, output) = arena.io(i, w.input_len(), w.output_len());
         // Window ops run in row/pixel blocks across the thread pool (one block without the `threads` feature).
         let split = |output: &mut [f32], kernel: &(dyn Fn(&Window2d, &[f32], &mut [f32]) + Sync)| {
-            parallel::for_each_block(w, l.kind == LayerKind::Depthwise, input, output, kernel)
+            parallel::for_each_block(w, super::work_of(l), input, output, kernel)
         };
         match &l.params {
             F32Layer::Conv { filter, bias, act_min, act_max } => {

@@ -44,7 +44,7 @@ enum Net {
 }
 
 /// Multiply-adds of one planned layer (only convolutions combine input channels).
-fn work_of<P>(l: &Planned<P>) -> usize {
+pub(super) fn work_of<P>(l: &Planned<P>) -> usize {
     crate::parallel::layer_work(&l.window, l.kind != recognise::LayerKind::Conv)
 }
 
@@ -52,6 +52,8 @@ fn work_of<P>(l: &Planned<P>) -> usize {
 pub struct Model {
     info: ModelInfo,
     net: Net,
+    /// Multiply-adds of one inference (fixed at load: it decides whether the thread pool is used).
+    work: usize,
 }
 
 impl Model {
@@ -93,7 +95,11 @@ impl Model {
                 Net::F32 { layers, arena, rgb: vec![0; rgb_len] }
             }
         };
-        Ok(Model { info, net })
+        let work = match &net {
+            Net::Q8 { layers, .. } => layers.iter().map(work_of).sum(),
+            Net::F32 { layers, .. } => layers.iter().map(work_of).sum(),
+        };
+        Ok(Model { info, net, work })
     }
 
     pub fn info(&self) -> &ModelInfo {
@@ -152,9 +158,8 @@ impl Model {
         if on_u8.is_none() && on_f32.is_none() {
             // The inference itself led from this thread, with the pool's threads helping (a no-op without threads
             // or for small networks); observers stay on one thread.
-            let work = self.work();
             let net = &mut self.net;
-            return crate::parallel::on_pool(work, move || match net {
+            return crate::parallel::on_pool(self.work, move || match net {
                 Net::Q8 { layers, arena, .. } => q8::run_q8(layers, arena, None),
                 Net::F32 { layers, arena, .. } => f32::run_f32(layers, arena, None),
             });
@@ -165,17 +170,9 @@ impl Model {
         }
     }
 
-    /// Multiply-adds of one inference.
-    pub fn work(&self) -> usize {
-        match &self.net {
-            Net::Q8 { layers, .. } => layers.iter().map(|l| work_of(l)).sum(),
-            Net::F32 { layers, .. } => layers.iter().map(|l| work_of(l)).sum(),
-        }
-    }
-
     /// Threads each inference of this model runs on (the pool is used only for networks large enough to gain).
     pub fn threads(&self) -> usize {
-        crate::parallel::threads_for(self.work())
+        crate::parallel::threads_for(self.work)
     }
 
     fn check_len(&self, len: usize) -> Result<()> {

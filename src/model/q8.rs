@@ -97,7 +97,7 @@ pub fn run_q8(layers: &[Planned<Q8Layer>], arena: &mut Arena<u8>, mut observe: O
         let _timer = profile::Timer::start(i, l);
         // Window ops run in row/pixel blocks across the thread pool (one block without the `threads` feature).
         let split = |output: &mut [u8], kernel: &(dyn Fn(&Window2d, &[u8], &mut [u8]) + Sync)| {
-            parallel::for_each_block(w, l.kind == LayerKind::Depthwise, input, output, kernel)
+            parallel::for_each_block(w, super::work_of(l), input, output, kernel)
         };
         match &l.params {
             Q8Layer::Conv { filter, bias, q } => split(output, &|w, i, o| kq8::conv2d_ref(w, i, filter, bias, q, o)),

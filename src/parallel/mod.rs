@@ -26,9 +26,10 @@ pub fn threads() -> usize {
     }
 }
 
-/// Multiply-adds of a window op (`depthwise`: `kernel_h·kernel_w` per output, else `kernel_h·kernel_w·in_c`).
-pub fn layer_work(w: &Window2d, depthwise: bool) -> usize {
-    w.output_len() * w.kernel_h * w.kernel_w * if depthwise { 1 } else { w.in_c }
+/// Multiply-adds of a window op: `kernel_h·kernel_w` per output for per-channel ops (depthwise, pooling), times
+/// `in_c` for convolutions. The window alone cannot tell: a pointwise layer may have as many outputs as inputs.
+pub fn layer_work(w: &Window2d, per_channel: bool) -> usize {
+    w.output_len() * w.kernel_h * w.kernel_w * if per_channel { 1 } else { w.in_c }
 }
 
 #[cfg(feature = "threads")]
@@ -104,16 +105,14 @@ const MIN_WORK_PER_TEAM_BLOCK: usize = 100_000;
 #[cfg(feature = "threads")]
 const TEAM_BLOCKS_PER_THREAD: usize = 3;
 
-/// Run `kernel(window, input, output)` over `w`, split into blocks across the pool when it pays. Each block gets
-/// its sub-window, the input elements it reads, and the output elements it writes.
-/// `depthwise` tells the work per output (`kernel_h·kernel_w`, rather than `kernel_h·kernel_w·in_c`): the window
-/// alone cannot, since a pointwise layer may have as many output channels as inputs.
-pub fn for_each_block<T, F>(w: &Window2d, depthwise: bool, input: &[T], output: &mut [T], kernel: F)
+/// Run `kernel(window, input, output)` over `w` (`work` multiply-adds), split into blocks across the team when
+/// this thread leads one and the layer is large enough. Each block gets its sub-window, the input elements it
+/// reads, and the output elements it writes.
+pub fn for_each_block<T, F>(w: &Window2d, work: usize, input: &[T], output: &mut [T], kernel: F)
 where
     T: Send + Sync,
     F: Fn(&Window2d, &[T], &mut [T]) + Sync,
 {
-    let work = layer_work(w, depthwise);
     #[cfg(feature = "threads")]
     if let Some(team) = team::Team::current() {
         let blocks = (threads() * TEAM_BLOCKS_PER_THREAD).min(work / MIN_WORK_PER_TEAM_BLOCK).min(team::MAX_BLOCKS);
