@@ -139,14 +139,18 @@ cmd_demo_soak() {
 }
 
 # Every suite. Each wasm-pack run must report a non-zero count of executed tests (it exits 0 when it skips all).
+# Each suite has a deadline (SUITE_TIMEOUT_S for compiled suites, SCRIPT_TIMEOUT_S for browser scripts): a hung
+# suite fails with its name in the log instead of using up the CI run's time.
 TOTAL_PASSED=0
 SUITES=()
 run_counted() { # run_counted NAME CMD...: run, show output, fail on error or on zero tests executed
   local name=$1; shift
   local out; out=$(mktemp)
   local t0=$SECONDS
-  log "suite: $name"
-  if ! "$@" 2>&1 | tee "$out"; then log "FAILED: $name"; rm -f "$out"; return 1; fi
+  log "suite: $name (starts ${SECONDS} s into the run)"
+  if ! timeout --kill-after=30 "${SUITE_TIMEOUT_S:-1800}" "$@" 2>&1 | tee "$out"; then
+    log "FAILED: $name (exit or timeout after $((SECONDS - t0)) s)"; rm -f "$out"; return 1
+  fi
   local n
   n=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$out" | awk '{s+=$4} END {print s+0}')
   rm -f "$out"
@@ -159,8 +163,10 @@ run_script() { # run_script NAME CMD...: a suite that ends with an 'N passed, M 
   local name=$1; shift
   local out; out=$(mktemp)
   local t0=$SECONDS
-  log "suite: $name"
-  if ! "$@" 2>&1 | tee "$out"; then log "FAILED: $name"; rm -f "$out"; return 1; fi
+  log "suite: $name (starts ${SECONDS} s into the run)"
+  if ! timeout --kill-after=30 "${SCRIPT_TIMEOUT_S:-900}" "$@" 2>&1 | tee "$out"; then
+    log "FAILED: $name (exit or timeout after $((SECONDS - t0)) s)"; rm -f "$out"; return 1
+  fi
   local n
   n=$(grep -Eo '^[0-9]+ passed, 0 failed' "$out" | tail -1 | awk '{print $1}')
   rm -f "$out"

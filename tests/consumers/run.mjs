@@ -28,6 +28,9 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
   '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
 const PAGE_TIMEOUT_MS = Number(process.env.CONSUMER_PAGE_TIMEOUT_MS ?? 300_000);
+const SERVER_START_MS = 60_000;
+/** Terminal colour codes (CSI sequences) removed, for matching what a tool printed. */
+const stripAnsi = (text) => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
 
 const argv = process.argv.slice(2);
 const option = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
@@ -164,10 +167,21 @@ async function viteDevServer(dir) {
     });
   });
   const args = ['--host', '127.0.0.1', '--port', String(port), '--strictPort', '--clearScreen', 'false'];
-  const server = spawn(join(WORK, 'node_modules/.bin/vite'), args, { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Vite colours its banner when $CI is set (CI machines set it), splitting the port with escape codes: NO_COLOR,
+  // and the codes stripped anyway. A server that never says it is ready fails the suite instead of hanging it.
+  const server = spawn(join(WORK, 'node_modules/.bin/vite'), args,
+    { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NO_COLOR: '1' } });
+  let banner = '';
   await new Promise((ok, fail) => {
-    server.stdout.on('data', (d) => String(d).includes(`127.0.0.1:${port}`) && ok());
-    server.on('exit', (code) => fail(new Error(`vite dev exited with ${code}`)));
+    const deadline = setTimeout(() => {
+      server.kill();
+      fail(new Error(`vite dev did not report 127.0.0.1:${port} within ${SERVER_START_MS} ms; it printed:\n${banner}`));
+    }, SERVER_START_MS);
+    server.stdout.on('data', (d) => {
+      banner += String(d);
+      if (stripAnsi(banner).includes(`127.0.0.1:${port}`)) { clearTimeout(deadline); ok(); }
+    });
+    server.on('exit', (code) => { clearTimeout(deadline); fail(new Error(`vite dev exited with ${code}`)); });
   });
   return { origin: `http://127.0.0.1:${port}`, stop: () => server.kill() };
 }
@@ -224,7 +238,14 @@ async function browserSuite(suite, makeApp, builds, { bundled, start = serve }) 
     return;
   }
   const { chromium } = await import(pathToFileURL(join(ROOT, '.tools/node_modules/playwright-core/index.mjs')));
-  const { origin, stop } = await start(dist);
+  let origin;
+  let stop;
+  try {
+    ({ origin, stop } = await start(dist));
+  } catch (e) {
+    record(suite, 'the server starts', false, e.message);
+    return;
+  }
   const profile = await mkdtemp(join(tmpdir(), 'mobilenet-consumer-'));
   let context;
   let page;

@@ -25,11 +25,12 @@ export async function startServer(dir = site, extra = []) {
   const proc = spawn('node', [join(root, 'tools/serve.mjs'), dir, '0', '--log', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
   const log = [];
   const origin = await new Promise((ok, fail) => {
+    const deadline = setTimeout(() => fail(new Error('tools/serve.mjs did not report its address within 30 s')), 30_000);
     proc.on('exit', (code) => fail(new Error(`tools/serve.mjs exited (${code})`)));
     proc.stdout.on('data', (chunk) => {
       for (const line of String(chunk).split('\n').filter(Boolean)) {
         const m = /http:\/\/127\.0\.0\.1:\d+/.exec(line);
-        if (m) ok(m[0]);
+        if (m) { clearTimeout(deadline); ok(m[0]); }
         else log.push(line);
       }
     });

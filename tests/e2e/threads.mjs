@@ -21,7 +21,14 @@ await symlink(data, join(site, 'data'));
 
 async function serve(extra) {
   const server = spawn('node', [join(root, 'tools/serve.mjs'), site, '0', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const origin = await new Promise((ok) => server.stdout.on('data', (d) => { const m = /http:\/\/127\.0\.0\.1:\d+/.exec(String(d)); if (m) ok(m[0]); }));
+  const origin = await new Promise((ok, fail) => {
+    const deadline = setTimeout(() => fail(new Error('tools/serve.mjs did not report its address within 30 s')), 30_000);
+    server.on('exit', (code) => fail(new Error(`tools/serve.mjs exited (${code})`)));
+    server.stdout.on('data', (d) => {
+      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(String(d));
+      if (m) { clearTimeout(deadline); ok(m[0]); }
+    });
+  });
   return { server, origin };
 }
 
