@@ -198,7 +198,7 @@ cmd_test() {
   cmd_build
   SUITES+=("build (3 wasm builds, npm package, demo): $((SECONDS - t0)) s")
   run_script "demo page e2e (headless Chromium, fake webcams, offline, CSP)" node tests/e2e/demo.mjs
-  run_script "threaded build e2e (golden suite in a Worker, with and without isolation)" node tests/e2e/threads.mjs
+  run_script "threaded build e2e (golden suite in a Worker, with and without isolation, Chromium and Firefox)" node tests/e2e/threads.mjs
   run_script "npm package consumers (Node, tsc, Vite, webpack 5, plain ESM in headless Chromium)" node tests/consumers/run.mjs
   for s in "${SUITES[@]}"; do log "$s"; done
   log "all suites passed in $SECONDS s"

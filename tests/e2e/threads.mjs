@@ -1,11 +1,13 @@
 // Threaded build e2e: the golden suite (45 cases) runs in a Worker of a page served WITH cross-origin isolation
-// (threaded build, ≥ 2 threads) and WITHOUT (falls back to the single-thread build); both must be exact.
+// (threaded build, ≥ 2 threads) and WITHOUT (falls back to the single-thread build); both must be exact, in headless
+// Chromium (Playwright) and headless Firefox (geckodriver, tests/e2e/firefox.mjs).
 // Usage: node tests/e2e/threads.mjs (after ./build.sh build).
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
+import { launchFirefox } from './firefox.mjs';
 
 const root = resolve(new URL('../..', import.meta.url).pathname);
 const { chromium } = createRequire(join(root, '.tools/package.json'))('playwright-core');
@@ -34,26 +36,49 @@ async function serve(extra) {
 
 let passed = 0, failed = 0;
 const check = (ok, what) => { console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`); ok ? passed++ : failed++; };
-try {
-  for (const [label, extra, wantBuild] of [['with isolation', [], 'threads'], ['without isolation', ['--no-isolation'], 'single']]) {
-    const { server, origin } = await serve(extra);
-    const ctx = await chromium.launchPersistentContext(join(site, `profile-${wantBuild}`), { executablePath: '/usr/bin/chromium', args: FLAGS });
+/** Open `url` in `browser`, wait for the suite's verdict; returns it with the page's uncaught errors. */
+async function runPage(browser, url, profileName) {
+  if (browser === 'firefox') {
+    const ff = await launchFirefox();
     try {
-      const page = await ctx.newPage();
-      const errors = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
-      await page.goto(`${origin}/page/index.html?threads=2`);
-      await page.waitForFunction(() => window.result, null, { timeout: 600000 });
-      const r = await page.evaluate(() => window.result);
-      console.log(`${label}: ${JSON.stringify(r)}`);
-      check(!r.error, `${label}: suite ran ${r.error ?? ''}`);
-      check(r.build === wantBuild, `${label}: chose the ${r.build} build (want ${wantBuild})`);
-      check(wantBuild === 'threads' ? r.threadCount >= 2 : r.threadCount === 1, `${label}: ${r.threadCount} threads`);
-      check(r.cases === 45 && r.failures?.length === 0, `${label}: ${r.cases} golden cases, ${r.exact} exact, failures: ${r.failures?.join('; ')}`);
-      check(errors.length === 0, `${label}: no page errors ${errors.join(' | ')}`);
+      await ff.goto(url);
+      const r = await ff.waitFor('return window.result', 600_000);
+      return { r, errors: await ff.evaluate('return window.pageErrors') };
     } finally {
-      await ctx.close();
-      server.kill();
+      await ff.close();
+    }
+  }
+  const ctx = await chromium.launchPersistentContext(join(site, profileName), { executablePath: '/usr/bin/chromium', args: FLAGS });
+  try {
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(url);
+    await page.waitForFunction(() => window.result, null, { timeout: 600000 });
+    return { r: await page.evaluate(() => window.result), errors };
+  } finally {
+    await ctx.close();
+  }
+}
+
+try {
+  for (const browser of ['chromium', 'firefox']) {
+    for (const [isolation, extra, wantBuild] of [['with isolation', [], 'threads'], ['without isolation', ['--no-isolation'], 'single']]) {
+      const label = `${browser}, ${isolation}`;
+      const { server, origin } = await serve(extra);
+      try {
+        const { r, errors } = await runPage(browser, `${origin}/page/index.html?threads=2`, `profile-${browser}-${wantBuild}`);
+        console.log(`${label}: ${JSON.stringify(r)}`);
+        check(!r.error, `${label}: suite ran ${r.error ?? ''}`);
+        check(r.build === wantBuild, `${label}: chose the ${r.build} build (want ${wantBuild})`);
+        check(wantBuild === 'threads' ? r.threadCount >= 2 : r.threadCount === 1, `${label}: ${r.threadCount} threads`);
+        check(r.cases === 45 && r.failures?.length === 0, `${label}: ${r.cases} golden cases, ${r.exact} exact, failures: ${r.failures?.join('; ')}`);
+        check(errors.length === 0, `${label}: no page errors ${errors.join(' | ')}`);
+      } catch (e) {
+        check(false, `${label}: the page ran (${e.message})`);
+      } finally {
+        server.kill();
+      }
     }
   }
 } finally {

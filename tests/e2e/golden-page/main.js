@@ -1,6 +1,10 @@
 // Runs every golden model × image through the wasm build in a Worker (threads when the page is cross-origin
-// isolated) and publishes the verdict on window.result for the Playwright driver.
+// isolated) and publishes the verdict on window.result for the driver (Playwright for Chromium, WebDriver for
+// Firefox); uncaught page errors are collected in window.pageErrors, which both drivers can read.
 const params = new URLSearchParams(location.search);
+window.pageErrors = [];
+addEventListener('error', (e) => window.pageErrors.push(String(e.message ?? e)));
+addEventListener('unhandledrejection', (e) => window.pageErrors.push(String(e.reason)));
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
 window.result = null;
 worker.onmessage = ({ data }) => {
