@@ -43,7 +43,10 @@ impl PackedDepthwise3x3 {
         if !(0..=255).contains(&q.input_zero_point) {
             return None;
         }
-        let stage = OutputStage::new(q)?;
+        // The filter is [tap][channel]; the bound wants each channel's nine taps together.
+        let by_channel: Vec<u8> = (0..c).flat_map(|ch| (0..9).map(move |t| filter[t * c + ch])).collect();
+        let bound = super::gemm::accumulator_bound(&by_channel, bias, 9, q.filter_zero_point);
+        let stage = OutputStage::new(q)?.with_accumulator_bound(bound);
         let zx = q.input_zero_point;
         let b = |tap: usize, ch: usize| -> i32 {
             if tap < 9 && ch < c {
@@ -96,15 +99,15 @@ pub fn depthwise3x3_packed(w: &Window2d, p: &PackedDepthwise3x3, input: &[u8], o
     assert_eq!(input.len(), w.input_len());
     assert_eq!(output.len(), w.output_len());
     let pixel = kernel::Pixel::new(p.channels, &p.weights, &p.bias, &p.stage);
-    if pixel.shifts_left() {
+    if pixel.needs_general_form() {
         rows::<true>(w, &pixel, input, &p.zero_row, output);
     } else {
         rows::<false>(w, &pixel, input, &p.zero_row, output);
     }
 }
 
-/// Every output row; `SHL` is the output stage's [`kernel::Pixel::shifts_left`].
-fn rows<const SHL: bool>(w: &Window2d, pixel: &kernel::Pixel<'_>, input: &[u8], zero_row: &[u8], output: &mut [u8]) {
+/// Every output row; `GENERAL` is the output stage's [`kernel::Pixel::needs_general_form`].
+fn rows<const GENERAL: bool>(w: &Window2d, pixel: &kernel::Pixel<'_>, input: &[u8], zero_row: &[u8], output: &mut [u8]) {
     let c = w.out_c;
     let row_len = w.in_w * c;
     // Output columns whose three taps are all inside the image (as columns).
@@ -128,13 +131,13 @@ fn rows<const SHL: bool>(w: &Window2d, pixel: &kernel::Pixel<'_>, input: &[u8], 
                 if ix < w.in_w { rows[t / 3][ix * c..].as_ptr() } else { zero_row.as_ptr() }
             });
             // SAFETY: every tap points at `c` readable bytes (an input pixel or zero points).
-            unsafe { pixel.run::<SHL>(&taps, &mut out_row[ox * c..][..c]) };
+            unsafe { pixel.run::<GENERAL>(&taps, &mut out_row[ox * c..][..c]) };
         }
         let starts = rows.map(|r| r.as_ptr());
         for ox in first_inner..inner_end {
             let x = (ox * w.stride_w - w.pad_left) * c;
             // SAFETY: inner columns keep all three taps of each row inside its `row_len` bytes.
-            unsafe { pixel.run_rows::<SHL>(&starts, x, &mut out_row[ox * c..][..c]) };
+            unsafe { pixel.run_rows::<GENERAL>(&starts, x, &mut out_row[ox * c..][..c]) };
         }
     }
 }
@@ -163,20 +166,20 @@ mod portable {
             Pixel { channels, weights, bias, stage }
         }
 
-        pub fn shifts_left(&self) -> bool {
+        pub fn needs_general_form(&self) -> bool {
             false
         }
 
         /// # Safety
         /// `rows[fy] + x` must start three whole pixels of `channels` bytes.
-        pub unsafe fn run_rows<const SHL: bool>(&self, rows: &[*const u8; 3], x: usize, out: &mut [u8]) {
+        pub unsafe fn run_rows<const GENERAL: bool>(&self, rows: &[*const u8; 3], x: usize, out: &mut [u8]) {
             let taps = core::array::from_fn(|t| rows[t / 3].add(x + (t % 3) * self.channels));
-            self.run::<SHL>(&taps, out)
+            self.run::<GENERAL>(&taps, out)
         }
 
         /// # Safety
         /// Every tap must point at `channels` readable bytes.
-        pub unsafe fn run<const SHL: bool>(&self, taps: &[*const u8; 9], out: &mut [u8]) {
+        pub unsafe fn run<const GENERAL: bool>(&self, taps: &[*const u8; 9], out: &mut [u8]) {
             for (ch, o) in out.iter_mut().enumerate().take(self.channels) {
                 let (g, half, lane) = (ch / 8, (ch % 8) / 4, ch % 4);
                 let mut acc = self.bias[ch];

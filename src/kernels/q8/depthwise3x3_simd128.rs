@@ -23,9 +23,10 @@ impl<'a> Pixel<'a> {
         Pixel { channels, weights, bias, stage: StageVec::new(stage) }
     }
 
-    /// Whether the output stage shifts left (see [`StageVec::shifts_left`]): pick `run::<SHL>` accordingly.
-    pub fn shifts_left(&self) -> bool {
-        self.stage.shifts_left()
+    /// Whether the output stage needs its general form (see [`StageVec::needs_general_form`]): pick
+    /// `run::<GENERAL>` accordingly.
+    pub fn needs_general_form(&self) -> bool {
+        self.stage.needs_general_form()
     }
 
     /// An inner output pixel, whose filter row `fy` covers three whole pixels at `rows[fy] + x`.
@@ -33,11 +34,11 @@ impl<'a> Pixel<'a> {
     /// # Safety
     /// `rows[fy] + x` must start `3 · channels` readable bytes.
     #[inline]
-    pub unsafe fn run_rows<const SHL: bool>(&self, rows: &[*const u8; 3], x: usize, out: &mut [u8]) {
+    pub unsafe fn run_rows<const GENERAL: bool>(&self, rows: &[*const u8; 3], x: usize, out: &mut [u8]) {
         let c = self.channels;
         if c % 8 != 0 {
             let taps = core::array::from_fn(|t| rows[t / 3].add(x + (t % 3) * c));
-            return self.run::<SHL>(&taps, out);
+            return self.run::<GENERAL>(&taps, out);
         }
         assert!(out.len() >= c);
         let out = out.as_mut_ptr();
@@ -45,20 +46,20 @@ impl<'a> Pixel<'a> {
         let (c1, c2) = (c, 2 * c);
         for ch in (0..c).step_by(8) {
             let tap = |t: usize| rows[t / 3].add([0, c1, c2][t % 3] + ch);
-            v128_store64_lane::<0>(self.block8::<SHL>(tap, ch), out.add(ch) as *mut u64);
+            v128_store64_lane::<0>(self.block8::<GENERAL>(tap, ch), out.add(ch) as *mut u64);
         }
     }
 
     /// # Safety
     /// Every tap must point at `channels` readable bytes.
     #[inline]
-    pub unsafe fn run<const SHL: bool>(&self, taps: &[*const u8; 9], out: &mut [u8]) {
+    pub unsafe fn run<const GENERAL: bool>(&self, taps: &[*const u8; 9], out: &mut [u8]) {
         assert!(out.len() >= self.channels);
         let c = self.channels;
         let out = out.as_mut_ptr();
         let mut ch = 0;
         while ch + 8 <= c {
-            let v = self.block8::<SHL>(|t| taps[t].add(ch), ch);
+            let v = self.block8::<GENERAL>(|t| taps[t].add(ch), ch);
             v128_store64_lane::<0>(v, out.add(ch) as *mut u64);
             ch += 8;
         }
@@ -69,7 +70,7 @@ impl<'a> Pixel<'a> {
             for (copy, &tap) in copies.iter_mut().zip(taps) {
                 core::ptr::copy_nonoverlapping(tap.add(ch), copy.as_mut_ptr(), n);
             }
-            let v = self.block8::<SHL>(|t| copies[t].as_ptr(), ch);
+            let v = self.block8::<GENERAL>(|t| copies[t].as_ptr(), ch);
             let mut tmp = [0u8; 16];
             v128_store(tmp.as_mut_ptr() as *mut v128, v);
             core::ptr::copy_nonoverlapping(tmp.as_ptr(), out.add(ch), n);
@@ -80,7 +81,7 @@ impl<'a> Pixel<'a> {
     /// taps' bytes are interleaved (`punpcklbw`) and widened into the `i16` pairs the packed weights expect.
     /// (Loading each tap widened, `u16x8.load8x8_u`, and interleaving 16-bit lanes measured slower.)
     #[inline(always)]
-    unsafe fn block8<const SHL: bool>(&self, tap: impl Fn(usize) -> *const u8, ch: usize) -> v128 {
+    unsafe fn block8<const GENERAL: bool>(&self, tap: impl Fn(usize) -> *const u8, ch: usize) -> v128 {
         let w = self.weights.as_ptr().add((ch / 8) * GROUP_LEN) as *const v128;
         let bias = self.bias.as_ptr().add(ch) as *const v128;
         let mut acc = [v128_load(bias), v128_load(bias.add(1))];
@@ -91,7 +92,7 @@ impl<'a> Pixel<'a> {
         pair8(&mut acc, load(4), load(5), w.add(4));
         pair8(&mut acc, load(6), load(7), w.add(6));
         pair8(&mut acc, load(8), i32x4_splat(0), w.add(8));
-        self.stage.finish8::<SHL>(acc[0], acc[1], self.stage.multiplier())
+        self.stage.finish8::<GENERAL>(acc[0], acc[1], self.stage.multiplier())
     }
 }
 

@@ -127,8 +127,8 @@ pub fn tiles(
     n: usize,
     first: usize,
 ) {
-    // The left shift is 0 for every multiplier below 1 (all of MobileNet's): skip it in the common case.
-    match (rows, stage.shifts_left()) {
+    // Every layer of the published MobileNets takes the single-rounding output stage (see `StageVec`).
+    match (rows, stage.needs_general_form()) {
         (3, false) => micro::<3, false>(per_group(tile), weights, bias, xi, stage, out, n, first),
         (2, false) => micro::<2, false>(per_group(tile), weights, bias, xi, stage, out, n, first),
         (1, false) => micro::<1, false>(per_group(tile), weights, bias, xi, stage, out, n, first),
@@ -149,7 +149,7 @@ fn per_group<const R: usize>(tile: &[PixelGroup]) -> &[[PixelGroup; R]] {
 /// requantise and store. Typed slices (not raw pointers) let LLVM fold the constant offsets into the loads.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn micro<const R: usize, const SHL: bool>(
+fn micro<const R: usize, const GENERAL: bool>(
     tile: &[[PixelGroup; R]],
     weights: &[WeightGroup],
     bias: &[i32],
@@ -167,7 +167,7 @@ fn micro<const R: usize, const SHL: bool>(
     // Whole tiles of 8 channels inside the row; a last partial one (n = 1001) is stored through a buffer.
     let full = tiles.min((n - first) / GEMM_NR);
     for (t, (weights, bias)) in weights.chunks_exact(groups).zip(bias.chunks_exact(GEMM_NR)).take(full).enumerate() {
-        let bytes = accumulate::<R, SHL>(tile, weights, bias, &xi, s);
+        let bytes = accumulate::<R, GENERAL>(tile, weights, bias, &xi, s);
         let n0 = first + t * GEMM_NR;
         for (r, bytes) in bytes.into_iter().enumerate() {
             // SAFETY: row `r`, channels `n0..n0 + 8` lie inside `out` (R·n bytes, n0 + 8 <= n).
@@ -175,14 +175,14 @@ fn micro<const R: usize, const SHL: bool>(
         }
     }
     if full < tiles {
-        let bytes = accumulate::<R, SHL>(tile, &weights[full * groups..], &bias[full * GEMM_NR..], &xi, s);
+        let bytes = accumulate::<R, GENERAL>(tile, &weights[full * groups..], &bias[full * GEMM_NR..], &xi, s);
         store_partial(&bytes, out, n, first + full * GEMM_NR);
     }
 }
 
 /// One weight tile over the register tile: the `R` rows of 8 finished output bytes (low halves).
 #[inline(always)]
-fn accumulate<const R: usize, const SHL: bool>(
+fn accumulate<const R: usize, const GENERAL: bool>(
     tile: &[[PixelGroup; R]],
     weights: &[WeightGroup],
     bias: &[i32],
@@ -205,7 +205,7 @@ fn accumulate<const R: usize, const SHL: bool>(
         }
     }
     let m = s.multiplier();
-    core::array::from_fn(|r| s.finish8::<SHL>(acc[r][0], acc[r][1], m))
+    core::array::from_fn(|r| s.finish8::<GENERAL>(acc[r][0], acc[r][1], m))
 }
 
 /// The last, partial tile of channels (`n` not a multiple of 8: the classifier's 1001).

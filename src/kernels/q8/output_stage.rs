@@ -18,6 +18,10 @@ pub struct OutputStage {
     pub output_zero_point: i32,
     pub act_min: u8,
     pub act_max: u8,
+    /// Whether the vector form may round once instead of twice (see `requant_simd128`): no left shift, a right
+    /// shift of at least 1, a non-negative multiplier, and accumulators bounded (by
+    /// [`OutputStage::with_accumulator_bound`]) so that no intermediate leaves its lane. False until a bound is given.
+    pub single_rounding: bool,
 }
 
 impl OutputStage {
@@ -34,7 +38,19 @@ impl OutputStage {
             output_zero_point: q.output_zero_point,
             act_min: q.act_min as u8,
             act_max: q.act_max as u8,
+            single_rounding: false,
         })
+    }
+
+    /// This stage for accumulators (bias included) of magnitude at most `max_abs`, as a packer can bound them from
+    /// its weights and bias (`|bias| + 255·Σ|w - zw|`). Enables the single rounding when the rounded high product
+    /// plus half the right shift's divisor stays inside `i32` (so the 64-bit sums behind it cannot overflow either).
+    pub fn with_accumulator_bound(mut self, max_abs: u64) -> OutputStage {
+        let e = self.right_shift;
+        let high = (u128::from(max_abs) * self.multiplier.unsigned_abs() as u128 + (1 << 30)) >> 31;
+        let headroom = high + 1 + if e > 0 { 1u128 << (e - 1) } else { 0 };
+        self.single_rounding = self.left_shift == 0 && e >= 1 && self.multiplier >= 0 && headroom < (1u128 << 31);
+        self
     }
 
     /// Scalar form, identical to `ConvQuant::finish(acc, 0)`.
@@ -43,5 +59,41 @@ impl OutputStage {
         let shift = self.left_shift as i32 - self.right_shift as i32;
         let r = multiply_by_quantized_multiplier(acc, Requantize { multiplier: self.multiplier, shift });
         r.wrapping_add(self.output_zero_point).clamp(i32::from(self.act_min), i32::from(self.act_max)) as u8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::q8::Activation;
+
+    fn stage(multiplier: i32, shift: i32) -> OutputStage {
+        let q = ConvQuant {
+            input_zero_point: 128,
+            filter_zero_point: 120,
+            output_zero_point: 0,
+            requant: Requantize { multiplier, shift },
+            act_min: 0,
+            act_max: 255,
+        };
+        OutputStage::new(&q).expect("a valid stage")
+    }
+
+    #[test]
+    fn single_rounding_only_where_it_is_exact() {
+        // A MobileNet layer: real multiplier ~0.003 (shift -8), |acc| below 2^24.
+        let q = ConvQuant::new(0.0235, 128, 0.0039, 120, 0.0235, 0, Activation::Relu6).unwrap();
+        let real = OutputStage::new(&q).unwrap();
+        assert!(!real.single_rounding, "no bound given yet");
+        assert!(real.with_accumulator_bound(1 << 24).single_rounding);
+        // No right shift, a left shift, a negative multiplier: the general form.
+        assert!(!stage(1 << 30, 0).with_accumulator_bound(1000).single_rounding);
+        assert!(!stage(1 << 30, 3).with_accumulator_bound(1000).single_rounding);
+        assert!(!stage(-(1 << 30), -5).with_accumulator_bound(1000).single_rounding);
+        // h + 2^(e-1) must stay below 2^31: with m ≈ 2^31 and e = 31, |acc| < 2^30 - 1 is fine, 2^31 is not.
+        let m = i32::MAX;
+        assert!(stage(m, -31).with_accumulator_bound((1 << 30) - 4).single_rounding);
+        assert!(!stage(m, -31).with_accumulator_bound(1 << 31).single_rounding);
+        assert!(!stage(m, -1).with_accumulator_bound(u64::from(u32::MAX)).single_rounding);
     }
 }

@@ -9,6 +9,14 @@
 //!    case that saturates (`m = x = i32::MIN`) is excluded by [`OutputStage::new`].
 //! 3. `RoundingDivideByPOT` (ties away from zero) as gemmlowp writes it: `(x >> e) + (remainder > threshold)` with
 //!    `threshold = (mask >> 1) + (x < 0)`.
+//!
+//! **Single rounding.** When there is no left shift, the right shift `e` is at least 1, the multiplier is not
+//! negative and the accumulators are bounded (`OutputStage::single_rounding`, decided at load), steps 2 and 3
+//! collapse into one floor: with `h = floor((p + 2^30) / 2^31)`, step 3 is `floor((h + 2^(e-1) - [h < 0]) / 2^e)`,
+//! and `floor(floor(y) + t) = floor(y + t)` for an integer `t`, so the constant `2^(e-1)` rides in the 64-bit
+//! rounding term (`2p + 2^31 + 2^(31+e)`, high half `h + 2^(e-1)`). `[h < 0]` may be read off the accumulator's
+//! sign: with `m ≥ 0` they differ only when `p ∈ [-2^30, 0)`, where `h = 0` and both give 0. That is three `i32`
+//! operations (sign, add, shift) where step 3 takes six. The bound keeps `h + 2^(e-1)` inside `i32`.
 //! 4. The output zero point is added with a wrapping `i32` add; a saturating narrow to `i16` and the clamp to
 //!    `[act_min, act_max] ⊆ 0..=255` compose into exactly the scalar clamp, after which each value is its low byte
 //!    (one even-byte shuffle). A second saturating narrow would say the same, but LLVM expands a chain of two
@@ -21,6 +29,9 @@ use core::arch::wasm32::*;
 #[derive(Clone, Copy)]
 pub(super) struct StageVec {
     multiplier: v128,
+    /// `2^31 + 2^(31 + right)` (single rounding) or `2^31` (general form), in both `i64` lanes.
+    round: v128,
+    general: bool,
     left: u32,
     right: u32,
     mask: v128,
@@ -35,8 +46,12 @@ impl StageVec {
     #[inline(always)]
     pub fn new(s: &OutputStage) -> StageVec {
         let mask = ((1u64 << s.right_shift) - 1) as i32;
+        let general = !s.single_rounding;
+        let round = if general { 1i64 << 31 } else { (1i64 << 31) + (1i64 << (31 + s.right_shift)) };
         StageVec {
             multiplier: i32x4_splat(s.multiplier),
+            round: i64x2_splat(round),
+            general,
             left: s.left_shift,
             right: s.right_shift,
             mask: i32x4_splat(mask),
@@ -47,11 +62,11 @@ impl StageVec {
         }
     }
 
-    /// Whether step 1 shifts at all (a real multiplier of 1 or more). The kernels pick a `SHL = false` copy of
-    /// their loops otherwise: a shift by a run-time count costs engines several instructions even when it is 0.
+    /// Whether this stage takes the general form (steps 1–3 as written) rather than the single rounding. The
+    /// kernels pick a `GENERAL = false` copy of their loops for the common case.
     #[inline(always)]
-    pub fn shifts_left(&self) -> bool {
-        self.left != 0
+    pub fn needs_general_form(&self) -> bool {
+        self.general
     }
 
     /// The multiplier, re-read through `black_box` so that LLVM cannot hoist its sign extension out of the loop
@@ -63,30 +78,34 @@ impl StageVec {
         core::hint::black_box(self.multiplier)
     }
 
-    /// Requantised values plus the output zero point, still `i32` (steps 1–3 and the add of step 4). `SHL` must be
-    /// [`StageVec::shifts_left`], `m` [`StageVec::multiplier`].
+    /// Requantised values plus the output zero point, still `i32` (steps 1–3 and the add of step 4). `GENERAL`
+    /// must be [`StageVec::needs_general_form`], `m` [`StageVec::multiplier`].
     #[inline(always)]
-    pub fn scale<const SHL: bool>(&self, acc: v128, m: v128) -> v128 {
-        let x = if SHL { i32x4_shl(acc, self.left) } else { acc };
+    pub fn scale<const GENERAL: bool>(&self, acc: v128, m: v128) -> v128 {
+        let x = if GENERAL { i32x4_shl(acc, self.left) } else { acc };
         let lo = i64x2_extmul_low_i32x4(x, m);
         let hi = i64x2_extmul_high_i32x4(x, m);
-        let round = i64x2_splat(1 << 31);
-        let lo = i64x2_add(i64x2_add(lo, lo), round);
-        let hi = i64x2_add(i64x2_add(hi, hi), round);
+        let lo = i64x2_add(i64x2_add(lo, lo), self.round);
+        let hi = i64x2_add(i64x2_add(hi, hi), self.round);
         let high = i32x4_shuffle::<1, 3, 5, 7>(lo, hi);
-        let remainder = v128_and(high, self.mask);
-        // (mask >> 1) + 1 for negative values: subtracting the sign (-1 or 0).
-        let threshold = i32x4_sub(self.half_mask, i32x4_shr(high, 31));
-        // `gt` is -1 where the quotient rounds up: subtracting it adds one.
-        let q = i32x4_sub(i32x4_shr(high, self.right), i32x4_gt(remainder, threshold));
+        let q = if GENERAL {
+            let remainder = v128_and(high, self.mask);
+            // (mask >> 1) + 1 for negative values: subtracting the sign (-1 or 0).
+            let threshold = i32x4_sub(self.half_mask, i32x4_shr(high, 31));
+            // `gt` is -1 where the quotient rounds up: subtracting it adds one.
+            i32x4_sub(i32x4_shr(high, self.right), i32x4_gt(remainder, threshold))
+        } else {
+            // `high` is h + 2^(e-1); adding the sign (-1 or 0) of x subtracts [h < 0].
+            i32x4_shr(i32x4_add(high, i32x4_shr(x, 31)), self.right)
+        };
         i32x4_add(q, self.zero_point)
     }
 
     /// Eight finished output bytes (low half of the result; the high half repeats them); `m` is
     /// [`StageVec::multiplier`].
     #[inline(always)]
-    pub fn finish8<const SHL: bool>(&self, a: v128, b: v128, m: v128) -> v128 {
-        let ab = self.clamp(i16x8_narrow_i32x4(self.scale::<SHL>(a, m), self.scale::<SHL>(b, m)));
+    pub fn finish8<const GENERAL: bool>(&self, a: v128, b: v128, m: v128) -> v128 {
+        let ab = self.clamp(i16x8_narrow_i32x4(self.scale::<GENERAL>(a, m), self.scale::<GENERAL>(b, m)));
         low_bytes(ab, ab)
     }
 
