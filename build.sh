@@ -45,6 +45,7 @@ cmd_setup() {
   fi
   rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
   rustup component list --installed | grep -q rust-src || rustup component add rust-src
+  rustup component list --installed | grep -q clippy || rustup component add clippy
   have_version wasm-pack "$WASM_PACK_VERSION" || tool_install --locked wasm-pack --version "$WASM_PACK_VERSION"
   # wasm-bindgen-cli's own lockfile pins a webpki-roots the registry lacks: install without --locked.
   have_version wasm-bindgen "$WASM_BINDGEN_VERSION" || tool_install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
@@ -182,6 +183,11 @@ cmd_test() {
   set -o pipefail
   # One optimised test profile for every suite (Cargo.toml, [profile.test-ci]): no LTO so test binaries link fast,
   # overflow checks and debug assertions on as the fuzzers run them.
+  local t_lint=$SECONDS
+  log "lint: cargo clippy, native and wasm32, every target, warnings are errors"
+  cargo clippy --all-targets --features threads -- -D warnings
+  cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+  SUITES+=("lint (clippy, native and wasm32): $((SECONDS - t_lint)) s")
   run_counted "native (cargo test)" cargo test --profile test-ci --lib --tests
   # The threaded build's scheduling (src/parallel/team.rs) natively: its unit test and the goldens on the pool.
   run_counted "native, threads feature (team scheduler, goldens on 2+ threads)" cargo test --profile test-ci --features threads --lib --test golden

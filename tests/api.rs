@@ -95,7 +95,7 @@ fn wrongly_typed_arguments_are_refused() {
     let frame = u8s(&bytes);
     let (n128, five) = (num(128.0), num(5.0));
     let refused = |r: Result<js_sys::Array, JsValue>, needle: &str| {
-        let err = r.err().expect("refused");
+        let err = r.expect_err("refused");
         assert_eq!(code(&err), "INVALID_ARGUMENT");
         let message = Reflect::get(&err, &"message".into()).unwrap().as_string().unwrap();
         assert!(message.contains(needle), "{message:?} should mention {needle:?}");

@@ -245,7 +245,7 @@ mod simd {
                 for kk in 0..k {
                     total += a[i * lda + kk] * filter[j * k + kk];
                 }
-                let want = (total + bias[j]).max(-0.5).min(0.5);
+                let want = (total + bias[j]).clamp(-0.5, 0.5);
                 assert!((got - want).abs() <= 1e-5 * (1.0 + want.abs()), "({i}, {j}): {got} vs {want}");
             }
         }

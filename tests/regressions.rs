@@ -155,7 +155,7 @@ both! {
         // Allow the resolution: 184 MB of float activations are above max_activation_bytes (128 MiB).
         let limits = Limits { max_input_size: 2048, ..Limits::default() };
         let (r, peak) = peak_of(|| Classifier::with_limits(&bytes, None, limits).map(|_| ()));
-        let err = r.err().expect("refused");
+        let err = r.expect_err("refused");
         assert_eq!(err.kind(), ErrorKind::TooLarge);
         assert!(err.message().contains("activation"), "{err}");
         assert!(peak < REFUSAL_BUDGET, "refusing took {peak} bytes");

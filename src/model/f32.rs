@@ -118,12 +118,12 @@ fn choose_kernel(
 
 /// Run every float layer; see [`run_q8`](super::q8::run_q8). The kernels keep no state between calls, so a
 /// threaded build can hand each of them a block of rows (a smaller [`Window2d`]) on any thread.
-pub fn run_f32(layers: &[Planned<F32Layer>], arena: &mut Arena<f32>, mut observe: Option<&mut dyn FnMut(usize, &[f32])>) {
+pub fn run_f32(layers: &[Planned<F32Layer>], arena: &mut Arena<f32>, mut observe: Option<super::LayerObserver<'_, f32>>) {
     for (i, l) in layers.iter().enumerate() {
         let w = &l.window;
         let (input, output) = arena.io(i, w.input_len(), w.output_len());
         // Window ops run in row/pixel blocks across the thread pool (one block without the `threads` feature).
-        let split = |output: &mut [f32], kernel: &(dyn Fn(&Window2d, &[f32], &mut [f32]) + Sync)| {
+        let split = |output: &mut [f32], kernel: &super::BlockKernel<'_, f32>| {
             parallel::for_each_block(w, super::work_of(l), input, output, kernel)
         };
         match &l.params {

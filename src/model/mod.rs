@@ -14,6 +14,12 @@ mod recognise;
 pub use f32::F32Layer;
 pub use plan::{Planned, PlannedLayers, QuantParams};
 pub use q8::Q8Layer;
+
+/// Sees each layer's output, keyed by TFLite operator index (per-layer golden tests, debugging).
+pub type LayerObserver<'a, T> = &'a mut dyn FnMut(usize, &[T]);
+
+/// A window kernel as the executor hands it a block of rows: `(block window, input, output)`.
+type BlockKernel<'a, T> = dyn Fn(&crate::kernels::Window2d, &[T], &mut [T]) + Sync + 'a;
 pub use recognise::{recognise, DType, LayerKind, LayerSpec, Recognised, MAX_ACTIVATION_ELEMENTS, MAX_INPUT_SIZE};
 
 use crate::error::{Error, Result};
@@ -150,11 +156,11 @@ impl Model {
     }
 
     /// Run with an observer of every layer's output, keyed by TFLite operator index (tests, debugging).
-    pub fn run_observed(&mut self, on_u8: Option<&mut dyn FnMut(usize, &[u8])>, on_f32: Option<&mut dyn FnMut(usize, &[f32])>) {
+    pub fn run_observed(&mut self, on_u8: Option<LayerObserver<'_, u8>>, on_f32: Option<LayerObserver<'_, f32>>) {
         self.run_staged(on_u8, on_f32);
     }
 
-    fn run_staged(&mut self, on_u8: Option<&mut dyn FnMut(usize, &[u8])>, on_f32: Option<&mut dyn FnMut(usize, &[f32])>) {
+    fn run_staged(&mut self, on_u8: Option<LayerObserver<'_, u8>>, on_f32: Option<LayerObserver<'_, f32>>) {
         if on_u8.is_none() && on_f32.is_none() {
             // The inference itself led from this thread, with the pool's threads helping (a no-op without threads
             // or for small networks); observers stay on one thread.

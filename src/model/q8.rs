@@ -16,7 +16,6 @@ use super::plan::{act_of, constant, le_words, quant, Planned, QuantParams};
 use super::recognise::{LayerKind, LayerSpec};
 use crate::error::{Error, Result};
 use crate::kernels::q8::{self as kq8, ConvQuant, SoftmaxQuant};
-use crate::kernels::Window2d;
 use crate::parallel;
 use crate::tflite::Graph;
 
@@ -89,14 +88,14 @@ pub(super) fn plan_q8(g: &Graph<'_>, l: &LayerSpec) -> Result<Planned<Q8Layer>> 
 }
 
 /// Run every uint8 layer; `observe(op_index, output)` sees each layer's output (for per-layer golden tests).
-pub fn run_q8(layers: &[Planned<Q8Layer>], arena: &mut Arena<u8>, mut observe: Option<&mut dyn FnMut(usize, &[u8])>) {
+pub fn run_q8(layers: &[Planned<Q8Layer>], arena: &mut Arena<u8>, mut observe: Option<super::LayerObserver<'_, u8>>) {
     for (i, l) in layers.iter().enumerate() {
         let w = &l.window;
         let (input, output) = arena.io(i, w.input_len(), w.output_len());
         #[cfg(all(feature = "q8-profile", target_arch = "wasm32"))]
         let _timer = profile::Timer::start(i, l);
         // Window ops run in row/pixel blocks across the thread pool (one block without the `threads` feature).
-        let split = |output: &mut [u8], kernel: &(dyn Fn(&Window2d, &[u8], &mut [u8]) + Sync)| {
+        let split = |output: &mut [u8], kernel: &super::BlockKernel<'_, u8>| {
             parallel::for_each_block(w, super::work_of(l), input, output, kernel)
         };
         match &l.params {

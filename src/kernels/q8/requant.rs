@@ -307,7 +307,7 @@ mod tests {
         let q = (6.0f32 / 0.08f32).round() as i32;
         assert_eq!(activation_range(Activation::Relu6, 0.08, 3), (3, 3 + q));
         // Half-way case rounds away from zero: 6 / 0.48 = 12.5 exactly in f32.
-        assert_eq!(6.0f32 / 0.48f32, 12.5);
+        assert_eq!(6.0f32 / core::hint::black_box(0.48f32), 12.5);
         assert_eq!(activation_range(Activation::Relu6, 0.48, 0), (0, 13));
     }
 
