@@ -113,3 +113,22 @@ both! {
         }
     }
 }
+
+both! {
+    /// The warm-up `load()` runs (two grey frames) leaves no trace: the last real run's probabilities stay, and the
+    /// next run is still TFLite's output byte for byte.
+    fn warm_up_leaves_results_untouched() {
+        let model = "mobilenet_v1_0.25_128_quant";
+        let mut clf = Classifier::new(common::model(model), None).expect("model loads");
+        clf.warm_up(2);
+        assert!(clf.probabilities().iter().all(|&p| p == 0.0), "no result before the first real run");
+        let image = data::IMAGES[0];
+        let got = clf.run_raw_u8(&input_rgb(image, 128)).expect("runs").to_vec();
+        assert_eq!(sha256_hex(&got), golden_output(model, image)["output_sha256"].as_str().unwrap());
+        let probabilities = clf.probabilities().to_vec();
+        clf.warm_up(1);
+        assert_eq!(clf.probabilities(), &probabilities[..]);
+        let again = clf.run_raw_u8(&input_rgb(image, 128)).expect("runs").to_vec();
+        assert_eq!(again, got);
+    }
+}

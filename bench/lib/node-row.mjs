@@ -20,6 +20,7 @@ export async function nodeRunner(build, modelBytes, tensors, quantized) {
   const t0 = performance.now();
   const mod = await loadBuild(build);
   const clf = new mod.Classifier(modelBytes);
+  clf.warmUp?.(); // as the package's load() does (part of setup; builds before it lack the method)
   const setupMs = performance.now() - t0;
   const input = quantized ? tensors.u8 : tensors.f32;
   const infer = quantized ? () => clf.runRaw(input) : () => clf.runRawFloat(input);

@@ -13,6 +13,7 @@ self.onmessage = async ({ data: m }) => {
       if (typeof mod.initThreadPool === 'function') await mod.initThreadPool(m.threads);
       const bytes = new Uint8Array(await (await fetch(m.modelUrl)).arrayBuffer());
       clf = new mod.Classifier(bytes);
+      clf.warmUp?.(); // as the package's load() does (part of setup; builds before it lack the method)
       infer = m.quantized ? () => clf.runRaw(input) : () => clf.runRawFloat(input);
       const threads = typeof mod.threadCount === 'function' ? mod.threadCount() : m.threads;
       self.postMessage({ info: { threads, inputSize: clf.inputSize, quantized: clf.quantized } });

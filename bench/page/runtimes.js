@@ -41,6 +41,7 @@ async function setupProject(rt, model) {
   await mod.default({ module_or_path: rt.wasmUrl });
   const info = { threads: 1 };
   const clf = new mod.Classifier(await fetchBytes(model.tfliteUrl));
+  clf.warmUp?.(); // as the package's load() does (part of setup; builds before it lack the method)
   Object.assign(info, { inputSize: clf.inputSize, numClasses: clf.numClasses, quantized: clf.quantized });
   let input = null;
   return {

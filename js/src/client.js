@@ -5,16 +5,16 @@ import { describeSource, frameForWorker } from './frames.js';
 
 /**
  * Start a worker and load the model into it.
- * @param {{ model: Uint8Array, labels?: string[], candidates: string[], threadCount: number }} o
+ * @param {{ model: Uint8Array, labels?: string[], candidates: string[], threadCount: number, warmUp: boolean }} o
  */
-export async function startWorker({ model, labels, candidates, threadCount }) {
+export async function startWorker({ model, labels, candidates, threadCount, warmUp }) {
   // This exact `new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })` shape is what Vite and
   // webpack 5 recognise to bundle the worker with zero configuration; browsers run it as is.
   const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'mobilenet-wasm' });
   const client = new WorkerClient(worker);
   const owned = model.byteOffset === 0 && model.byteLength === model.buffer.byteLength ? model : model.slice();
   try {
-    const loaded = await client.call('load', { model: owned, labels, candidates, threadCount }, [owned.buffer]);
+    const loaded = await client.call('load', { model: owned, labels, candidates, threadCount, warmUp }, [owned.buffer]);
     return new WorkerBackend(client, loaded);
   } catch (e) {
     client.close(e);

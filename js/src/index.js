@@ -10,7 +10,7 @@ import { loadMobileNet } from './mobilenet.js';
 import initSimd from './wasm/simd/mobilenet_wasm.js';
 
 /**
- * Load a model. Options: { model, labels, threads, worker, build, onProgress, cache, integrity, signal }
+ * Load a model. Options: { model, labels, threads, worker, build, onProgress, cache, integrity, signal, warmUp }
  * (index.d.ts and the README document each).
  * @returns {Promise<import('./mobilenet.js').MobileNet>}
  */

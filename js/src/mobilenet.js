@@ -7,7 +7,7 @@ import { buildCandidates, detectFeatures, resolveThreadCount } from './features.
 import { describeSource } from './frames.js';
 import { modelBytes } from './model-source.js';
 
-const LOAD_KEYS = ['model', 'labels', 'threads', 'worker', 'build', 'onProgress', 'cache', 'integrity', 'signal'];
+const LOAD_KEYS = ['model', 'labels', 'threads', 'worker', 'build', 'onProgress', 'cache', 'integrity', 'signal', 'warmUp'];
 
 const CLASSIFY_KEYS = ['topK', 'scoreThreshold', 'allow', 'deny', 'mirror'];
 export const DEFAULT_TOP_K = 5;
@@ -24,6 +24,8 @@ export async function loadMobileNet(options, env) {
     const labels = options.labels === undefined ? undefined : checkLabels(options.labels, 'labels');
     const worker = options.worker ?? true;
     if (typeof worker !== 'boolean') throw invalid('worker must be a boolean');
+    const warmUp = options.warmUp ?? true;
+    if (typeof warmUp !== 'boolean') throw invalid('warmUp must be a boolean');
     const threadCount = resolveThreadCount(options.threads);
     const useWorker = worker && Boolean(env.startWorker) && typeof Worker === 'function';
     // Feature checks first: a page that cannot run any build should not download the model.
@@ -31,8 +33,8 @@ export async function loadMobileNet(options, env) {
     const candidates = buildCandidates({ available: Object.keys(env.builds), features, build, threadCount, threadsAllowed: useWorker });
     const bytes = await modelBytes(model, { onProgress, cache, integrity, signal, files: env.files });
     if (signal?.aborted) throw new MobileNetError('ABORTED', 'aborted');
-    if (useWorker) return new MobileNet(await env.startWorker({ model: bytes, labels, candidates, threadCount }));
-    const engine = await createEngine({ builds: env.builds, candidates, model: bytes, labels, threadCount, wasmBytes: env.wasmBytes });
+    if (useWorker) return new MobileNet(await env.startWorker({ model: bytes, labels, candidates, threadCount, warmUp }));
+    const engine = await createEngine({ builds: env.builds, candidates, model: bytes, labels, threadCount, warmUp, wasmBytes: env.wasmBytes });
     return new MobileNet(new LocalBackend(engine));
   } catch (e) {
     throw asMobileNetError(e);

@@ -18,7 +18,7 @@ const files = {
 const wasmBytes = (dir) => readFile(new URL(`./wasm/${dir}/mobilenet_wasm_bg.wasm`, import.meta.url));
 
 /**
- * Load a model. Options: { model, labels, threads, build, onProgress, integrity, signal } (index.d.ts and the
+ * Load a model. Options: { model, labels, threads, build, onProgress, integrity, signal, warmUp } (index.d.ts and the
  * README document each; `worker` and `cache` have no effect in Node).
  */
 export function load(options) {

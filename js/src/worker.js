@@ -1,7 +1,7 @@
 // The inference worker: owns one wasm instance and one Engine so the page never blocks.
 //
 // Protocol (postMessage; every request carries a numeric `id`, answered exactly once, in order):
-//   → { id, op: 'load', model: Uint8Array (transferred), labels?: string[], candidates: string[], threadCount }
+//   → { id, op: 'load', model: Uint8Array (transferred), labels?: string[], candidates: string[], threadCount, warmUp }
 //       candidates: wasm builds to try, best first ('threads' | 'relaxed-simd' | 'simd'; see features.js)
 //   ← { id, ok: true, result: { info, labels } }
 //       info: { alpha, inputSize, numClasses, quantized, embeddingLength, build, threads }
@@ -36,10 +36,10 @@ async function handle({ id, op, ...request }) {
   }
 }
 
-async function run(op, { model, labels, candidates, threadCount, frame, options }) {
+async function run(op, { model, labels, candidates, threadCount, warmUp, frame, options }) {
   if (op === 'load') {
     if (engine) throw new MobileNetError('INVALID_ARGUMENT', 'this worker already holds a model');
-    engine = await createEngine({ builds: BUILDS, candidates, model, labels, threadCount });
+    engine = await createEngine({ builds: BUILDS, candidates, model, labels, threadCount, warmUp });
     return [{ info: engine.info, labels: engine.labels }, []];
   }
   if (!engine) throw new MobileNetError('INVALID_ARGUMENT', `'${op}' before 'load'`);

@@ -67,6 +67,12 @@ export interface LoadOptions {
   integrity?: string;
   /** Aborts the download. */
   signal?: AbortSignal;
+  /**
+   * Run the network twice on a grey frame before load() resolves (default true), so that the first real frame is
+   * already at full speed: engines first run new wasm in a baseline tier (Chromium, 1.0/224: first inference
+   * 130–200 ms against 36 steady). Costs about that much at load; false skips it.
+   */
+  warmUp?: boolean;
 }
 
 export interface ClassifyOptions {

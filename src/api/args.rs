@@ -140,6 +140,15 @@ pub fn optional_number(value: &JsValue, what: &str) -> Result<Option<f64>> {
     number(value, what).map(Some)
 }
 
+/// An optional count in `0..=max` (warm-up runs): `undefined`/`null` is `default`.
+pub fn optional_count(value: &JsValue, what: &str, default: u32, max: u32) -> Result<u32> {
+    match optional_number(value, what)? {
+        None => Ok(default),
+        Some(x) if x.fract() == 0.0 && (0.0..=f64::from(max)).contains(&x) => Ok(x as u32),
+        Some(x) => Err(invalid(format!("{what} must be a whole number from 0 to {max}, got {x}"))),
+    }
+}
+
 /// An optional array of strings (labels, allow/deny lists): `undefined`/`null` is `None`.
 pub fn strings(value: &JsValue, what: &str) -> Result<Option<Vec<String>>> {
     if value.is_undefined() || value.is_null() {

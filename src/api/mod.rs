@@ -231,6 +231,16 @@ impl Classifier {
         self.inner.embed_image(&self.bytes[..n]).map(|v| v.to_vec()).map_err(js_error)
     }
 
+    /// Run the network `runs` times (default 2, at most 10) on a grey frame, discarding the results, so that the
+    /// engine compiles the kernels with its optimising tier before the first real frame (see
+    /// `Classifier::warm_up`). The JS `load()` does this unless told `warmUp: false`.
+    #[wasm_bindgen(js_name = warmUp)]
+    pub fn warm_up(&mut self, runs: Option<js_sys::Number>) -> Result<(), JsValue> {
+        let runs = args::optional_count(&args::or_undefined(runs), "runs", 2, 10)?;
+        self.inner.warm_up(runs);
+        Ok(())
+    }
+
     /// Run an exact uint8 model input (ρ×ρ×3, RGB) and return the raw uint8 output vector (uint8 models).
     #[wasm_bindgen(js_name = runRaw)]
     pub fn run_raw(

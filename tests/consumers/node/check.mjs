@@ -181,11 +181,12 @@ await check('bad models and options are typed errors', async () => {
   await rejects(load({ model: MODEL, treads: 2 }), 'INVALID_ARGUMENT', 'misspelt option');
   await rejects(load({ model: MODEL, build: 'threads' }), 'BUILD_UNAVAILABLE', 'threads in Node');
   await rejects(load({ model: MODEL, labels: ['one'] }), 'INVALID_ARGUMENT', 'wrong label count');
+  await rejects(load({ model: MODEL, warmUp: 'yes' }), 'INVALID_ARGUMENT', 'warmUp not a boolean');
 });
 
-await check('the float 0.25/224 model runs with custom labels', async () => {
+await check('the float 0.25/224 model runs with custom labels (loaded without warm-up)', async () => {
   const labels = Array.from({ length: 1001 }, (_, i) => `c${i}`);
-  const f = await load({ model: join(DATA, 'models/mobilenet_v1_0.25_224.tflite'), labels });
+  const f = await load({ model: join(DATA, 'models/mobilenet_v1_0.25_224.tflite'), labels, warmUp: false });
   eq([f.info.quantized, f.info.alpha, f.info.inputSize, f.info.embeddingLength], [false, 0.25, 224, 256], 'float info');
   eq(top(await f.classify(await image('coffee.png'), { topK: 1 })), [[968, 'c968']], 'top-1 with custom labels');
   f.dispose();
@@ -268,6 +269,10 @@ await check('every low-level entry point refuses wrong-typed arguments with a ty
     ['setFilter(0, [5])', () => low.setFilter(0, [5]), INVALID],
     ['setFilter(0, ["expresso"])', () => low.setFilter(0, ['expresso']), INVALID],
     ['setFilter(0, ["cup"], ["espresso"])', () => low.setFilter(0, ['cup'], ['espresso']), INVALID],
+    ['warmUp(-1)', () => low.warmUp(-1), INVALID],
+    ['warmUp(1.5)', () => low.warmUp(1.5), INVALID],
+    ['warmUp(11)', () => low.warmUp(11), INVALID],
+    ['warmUp("2")', () => low.warmUp('2'), INVALID],
   ];
   const wrong = [];
   for (const [what, call, code] of calls) {
@@ -282,6 +287,8 @@ await check('every low-level entry point refuses wrong-typed arguments with a ty
   assert(wrong.length === 0, `${wrong.length} of ${calls.length} calls misbehaved: ${wrong.join('; ')}`);
   // The instance still works, exactly: the same frame as Uint8Array, Buffer, Uint8ClampedArray and ArrayBuffer
   // gives the probabilities of the encoded BMP it came from, which are TFLite's on the golden input.
+  low.warmUp();
+  low.warmUp(0);
   const bmp = await image('cat.bmp');
   const rgb = bmpToRgb(bmp);
   const want = JSON.stringify(low.classifyImage(bmp, 5));
