@@ -7,9 +7,11 @@
 //! no padding branches: a filter row above or below the image reads a row of zero points, and inside a row only the
 //! first and last output columns (whose taps can leave the image sideways) take per-tap pointers.
 //!
-//! Weights: per group of 8 channels, per tap pair `(2p, 2p + 1)` (`p = 0..5`, the tenth tap has weight 0), per
-//! half (4 channels): `[b_2p(c), b_2p+1(c)]` for each channel — the `i16` pairs one `i32x4.dot_i16x8_s` multiplies
-//! against two interleaved taps.
+//! Weights: per group of 8 channels, per tap pair (see [`TAP_SLOT`]), per half (4 channels): the two taps' `b` of
+//! each channel — the `i16` pairs one `i32x4.dot_i16x8_s` multiplies against two interleaved taps. Taps
+//! `t = 3·fy + fx` pair as `(0, 3)`, `(1, 4)`, `(2, 5)`, `(6, 7)`, `(8, –)`: the first three pairs are the top two
+//! filter rows at one column each, so along a stride-1 row the interleaved pair of one input column serves three
+//! outputs in turn (as `fx` = 2, 1, 0) and is built once instead of three times.
 
 use super::output_stage::OutputStage;
 use super::ConvQuant;
@@ -17,6 +19,9 @@ use crate::kernels::Window2d;
 
 /// `i16` values per group of 8 channels: 5 tap pairs × 2 halves × 8.
 pub(super) const GROUP_LEN: usize = 80;
+
+/// Tap `t` → (pair, slot in the pair); pair 4's second slot has weight 0.
+pub(super) const TAP_SLOT: [(usize, usize); 9] = [(0, 0), (1, 0), (2, 0), (0, 1), (1, 1), (2, 1), (3, 0), (3, 1), (4, 0)];
 
 /// A 3×3 depthwise filter packed as above, its folded bias and output stage.
 #[derive(Debug, Clone)]
@@ -58,13 +63,11 @@ impl PackedDepthwise3x3 {
         let groups = c.div_ceil(8);
         let mut weights = vec![0i16; groups * GROUP_LEN];
         for g in 0..groups {
-            for p in 0..5 {
+            for (t, &(p, slot)) in TAP_SLOT.iter().enumerate() {
                 for half in 0..2 {
                     for lane in 0..4 {
                         let ch = 8 * g + 4 * half + lane;
-                        let at = g * GROUP_LEN + p * 16 + half * 8 + 2 * lane;
-                        weights[at] = b(2 * p, ch) as i16;
-                        weights[at + 1] = b(2 * p + 1, ch) as i16;
+                        weights[g * GROUP_LEN + p * 16 + half * 8 + 2 * lane + slot] = b(t, ch) as i16;
                     }
                 }
             }
@@ -133,11 +136,11 @@ fn rows<const GENERAL: bool>(w: &Window2d, pixel: &kernel::Pixel<'_>, input: &[u
             // SAFETY: every tap points at `c` readable bytes (an input pixel or zero points).
             unsafe { pixel.run::<GENERAL>(&taps, &mut out_row[ox * c..][..c]) };
         }
-        let starts = rows.map(|r| r.as_ptr());
-        for ox in first_inner..inner_end {
-            let x = (ox * w.stride_w - w.pad_left) * c;
+        if first_inner < inner_end {
+            let starts = rows.map(|r| r.as_ptr());
+            let (x, count) = ((first_inner * w.stride_w - w.pad_left) * c, inner_end - first_inner);
             // SAFETY: inner columns keep all three taps of each row inside its `row_len` bytes.
-            unsafe { pixel.run_rows::<GENERAL>(&starts, x, &mut out_row[ox * c..][..c]) };
+            unsafe { pixel.run_span::<GENERAL>(&starts, x, w.stride_w, count, &mut out_row[first_inner * c..][..count * c]) };
         }
     }
 }
@@ -152,7 +155,7 @@ use portable as kernel;
 /// in `depthwise3x3_simd128` runs instead).
 #[cfg(not(target_arch = "wasm32"))]
 mod portable {
-    use super::{OutputStage, GROUP_LEN};
+    use super::{OutputStage, GROUP_LEN, TAP_SLOT};
 
     pub struct Pixel<'a> {
         channels: usize,
@@ -177,14 +180,25 @@ mod portable {
             self.run::<GENERAL>(&taps, out)
         }
 
+        /// `count` consecutive inner output pixels, the first at `x`, the next `stride` pixels on.
+        ///
+        /// # Safety
+        /// As [`Pixel::run_rows`] for each of them.
+        pub unsafe fn run_span<const GENERAL: bool>(&self, rows: &[*const u8; 3], x: usize, stride: usize, count: usize, out: &mut [u8]) {
+            let c = self.channels;
+            for i in 0..count {
+                self.run_rows::<GENERAL>(rows, x + i * stride * c, &mut out[i * c..][..c]);
+            }
+        }
+
         /// # Safety
         /// Every tap must point at `channels` readable bytes.
         pub unsafe fn run<const GENERAL: bool>(&self, taps: &[*const u8; 9], out: &mut [u8]) {
             for (ch, o) in out.iter_mut().enumerate().take(self.channels) {
                 let (g, half, lane) = (ch / 8, (ch % 8) / 4, ch % 4);
                 let mut acc = self.bias[ch];
-                for (t, &tap) in taps.iter().enumerate() {
-                    let w = self.weights[g * GROUP_LEN + (t / 2) * 16 + half * 8 + 2 * lane + t % 2];
+                for (&tap, &(p, slot)) in taps.iter().zip(&TAP_SLOT) {
+                    let w = self.weights[g * GROUP_LEN + p * 16 + half * 8 + 2 * lane + slot];
                     acc = acc.wrapping_add(i32::from(*tap.add(ch)) * i32::from(w));
                 }
                 *o = self.stage.apply(acc);

@@ -2,7 +2,8 @@
 //! per step; each tap pair's values are widened to `i16`, interleaved into pairs and multiplied by the packed weight
 //! pairs with `i32x4.dot_i16x8_s`; then the fused output stage. A last partial group runs on copies padded to 8
 //! channels. (16 channels per step keeps more values live than V8 has vector registers: it spills, and measured
-//! ~10 % slower.)
+//! ~10 % slower.) Along a stride-1 row ([`Pixel::run_span`]) the interleaved top-two-rows pair of each input column
+//! is built once and used by the three outputs that read it.
 
 use super::depthwise3x3::GROUP_LEN;
 use super::output_stage::OutputStage;
@@ -50,6 +51,52 @@ impl<'a> Pixel<'a> {
         }
     }
 
+    /// `count` consecutive inner output pixels, the first at `x`, the next `stride` pixels on. With stride 1 and
+    /// whole groups of 8 channels, each group slides along the row: the widened `(row 0, row 1)` pair of input
+    /// column `i + 2` is built once and kept for outputs `i + 1` and `i + 2` (taps `(2, 5)`, `(1, 4)`, `(0, 3)`),
+    /// where each output otherwise builds three such pairs.
+    ///
+    /// # Safety
+    /// As [`Pixel::run_rows`] for each of them.
+    #[inline]
+    pub unsafe fn run_span<const GENERAL: bool>(&self, rows: &[*const u8; 3], x: usize, stride: usize, count: usize, out: &mut [u8]) {
+        let c = self.channels;
+        assert!(out.len() >= count * c);
+        if stride != 1 || c % 8 != 0 || count < 2 {
+            for i in 0..count {
+                self.run_rows::<GENERAL>(rows, x + i * stride * c, &mut out[i * c..][..c]);
+            }
+            return;
+        }
+        let out = out.as_mut_ptr();
+        let m = self.stage.multiplier();
+        for ch in (0..c).step_by(8) {
+            let w = self.weights.as_ptr().add((ch / 8) * GROUP_LEN) as *const v128;
+            let bias = self.bias.as_ptr().add(ch) as *const v128;
+            let (bias0, bias1) = (v128_load(bias), v128_load(bias.add(1)));
+            let [top, mid, bottom] = rows.map(|r| r.add(x + ch));
+            let load = |p: *const u8| v128_load64_zero(p as *const u64);
+            // The widened pair (row 0, row 1) of input column `i` of the span, channels ch..ch + 8.
+            let column = |i: usize| {
+                let lo = i8x16_shuffle::<0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23>(load(top.add(i * c)), load(mid.add(i * c)));
+                [u16x8_extend_low_u8x16(lo), u16x8_extend_high_u8x16(lo)]
+            };
+            let (mut left, mut centre) = (column(0), column(1));
+            for i in 0..count {
+                let right = column(i + 2);
+                let mut acc = [bias0, bias1];
+                dot8(&mut acc, left, w);
+                dot8(&mut acc, centre, w.add(2));
+                dot8(&mut acc, right, w.add(4));
+                let row2 = bottom.add(i * c);
+                pair8(&mut acc, load(row2), load(row2.add(c)), w.add(6));
+                pair8(&mut acc, load(row2.add(2 * c)), i32x4_splat(0), w.add(8));
+                v128_store64_lane::<0>(self.stage.finish8::<GENERAL>(acc[0], acc[1], m), out.add(i * c + ch) as *mut u64);
+                (left, centre) = (centre, right);
+            }
+        }
+    }
+
     /// # Safety
     /// Every tap must point at `channels` readable bytes.
     #[inline]
@@ -86,14 +133,22 @@ impl<'a> Pixel<'a> {
         let bias = self.bias.as_ptr().add(ch) as *const v128;
         let mut acc = [v128_load(bias), v128_load(bias.add(1))];
         let load = |t: usize| v128_load64_zero(tap(t) as *const u64);
-        // Written out pair by pair: LLVM keeps a loop over the pairs otherwise.
-        pair8(&mut acc, load(0), load(1), w);
-        pair8(&mut acc, load(2), load(3), w.add(2));
-        pair8(&mut acc, load(4), load(5), w.add(4));
+        // Written out pair by pair (the pairing of `depthwise3x3::TAP_SLOT`): LLVM keeps a loop otherwise.
+        pair8(&mut acc, load(0), load(3), w);
+        pair8(&mut acc, load(1), load(4), w.add(2));
+        pair8(&mut acc, load(2), load(5), w.add(4));
         pair8(&mut acc, load(6), load(7), w.add(6));
         pair8(&mut acc, load(8), i32x4_splat(0), w.add(8));
         self.stage.finish8::<GENERAL>(acc[0], acc[1], self.stage.multiplier())
     }
+}
+
+/// One tap pair × 8 channels, already interleaved and widened (`[channels 0..4, channels 4..8]`): multiply-add
+/// against the packed weight pairs.
+#[inline(always)]
+unsafe fn dot8(acc: &mut [v128; 2], pairs: [v128; 2], w: *const v128) {
+    acc[0] = i32x4_add(acc[0], i32x4_dot_i16x8(pairs[0], v128_load(w)));
+    acc[1] = i32x4_add(acc[1], i32x4_dot_i16x8(pairs[1], v128_load(w.add(1))));
 }
 
 /// Two taps × 8 channels (the low 8 bytes of `x0`, `x1`): interleave, widen into `i16` pairs, multiply-add against
