@@ -2,8 +2,8 @@
 //! per step; each tap pair's values are widened to `i16`, interleaved into pairs and multiplied by the packed weight
 //! pairs with `i32x4.dot_i16x8_s`; then the fused output stage. A last partial group runs on copies padded to 8
 //! channels. (16 channels per step keeps more values live than V8 has vector registers: it spills, and measured
-//! ~10 % slower.) Along a stride-1 row ([`Pixel::run_span`]) the interleaved top-two-rows pair of each input column
-//! is built once and used by the three outputs that read it.
+//! ~10 % slower.) Along a row of stride 1 or 2 ([`Pixel::run_span`]) the interleaved top-two-rows pair of each
+//! input column is built once and used by every output that reads it (three with stride 1, one or two with 2).
 
 use super::depthwise3x3::GROUP_LEN;
 use super::output_stage::OutputStage;
@@ -51,10 +51,11 @@ impl<'a> Pixel<'a> {
         }
     }
 
-    /// `count` consecutive inner output pixels, the first at `x`, the next `stride` pixels on. With stride 1 and
-    /// whole groups of 8 channels, each group slides along the row: the widened `(row 0, row 1)` pair of input
-    /// column `i + 2` is built once and kept for outputs `i + 1` and `i + 2` (taps `(2, 5)`, `(1, 4)`, `(0, 3)`),
-    /// where each output otherwise builds three such pairs.
+    /// `count` consecutive inner output pixels, the first at `x`, the next `stride` pixels on. With stride 1 or 2
+    /// and whole groups of 8 channels, each group slides along the row keeping the widened `(row 0, row 1)` pairs
+    /// of input columns it has built (taps `(0, 3)`, `(1, 4)`, `(2, 5)`): with stride 1 each column serves three
+    /// outputs, so one pair is built per output instead of three; with stride 2 the last column of an output is the
+    /// first of the next, two built instead of three.
     ///
     /// # Safety
     /// As [`Pixel::run_rows`] for each of them.
@@ -62,12 +63,25 @@ impl<'a> Pixel<'a> {
     pub unsafe fn run_span<const GENERAL: bool>(&self, rows: &[*const u8; 3], x: usize, stride: usize, count: usize, out: &mut [u8]) {
         let c = self.channels;
         assert!(out.len() >= count * c);
-        if stride != 1 || c % 8 != 0 || count < 2 {
+        if stride > 2 || c % 8 != 0 || count < 2 {
             for i in 0..count {
                 self.run_rows::<GENERAL>(rows, x + i * stride * c, &mut out[i * c..][..c]);
             }
             return;
         }
+        match stride {
+            1 => self.slide::<GENERAL, 1>(rows, x, count, out),
+            _ => self.slide::<GENERAL, 2>(rows, x, count, out),
+        }
+    }
+
+    /// [`Pixel::run_span`] for stride `S` (1 or 2) and whole groups of 8 channels.
+    ///
+    /// # Safety
+    /// As [`Pixel::run_span`].
+    #[inline(always)]
+    unsafe fn slide<const GENERAL: bool, const S: usize>(&self, rows: &[*const u8; 3], x: usize, count: usize, out: &mut [u8]) {
+        let c = self.channels;
         let out = out.as_mut_ptr();
         let m = self.stage.multiplier();
         for ch in (0..c).step_by(8) {
@@ -81,18 +95,27 @@ impl<'a> Pixel<'a> {
                 let lo = i8x16_shuffle::<0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23>(load(top.add(i * c)), load(mid.add(i * c)));
                 [u16x8_extend_low_u8x16(lo), u16x8_extend_high_u8x16(lo)]
             };
-            let (mut left, mut centre) = (column(0), column(1));
+            let mut left = column(0);
+            let mut centre = column(1);
             for i in 0..count {
-                let right = column(i + 2);
+                let first = i * S;
+                if S == 2 {
+                    centre = column(first + 1);
+                }
+                let right = column(first + 2);
                 let mut acc = [bias0, bias1];
                 dot8(&mut acc, left, w);
                 dot8(&mut acc, centre, w.add(2));
                 dot8(&mut acc, right, w.add(4));
-                let row2 = bottom.add(i * c);
+                let row2 = bottom.add(first * c);
                 pair8(&mut acc, load(row2), load(row2.add(c)), w.add(6));
                 pair8(&mut acc, load(row2.add(2 * c)), i32x4_splat(0), w.add(8));
                 v128_store64_lane::<0>(self.stage.finish8::<GENERAL>(acc[0], acc[1], m), out.add(i * c + ch) as *mut u64);
-                (left, centre) = (centre, right);
+                if S == 2 {
+                    left = right;
+                } else {
+                    (left, centre) = (centre, right);
+                }
             }
         }
     }
