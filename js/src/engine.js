@@ -4,9 +4,7 @@ import { MobileNetError, asMobileNetError, invalid } from './errors.js';
 import { readPixels } from './frames.js';
 
 const pools = new Map(); // glue module → Promise of its thread pool (a wasm instance gets one pool, ever)
-const POOL_START_TIMEOUT_MS = 20_000;
-// Measured in Chromium, 1.0/224 uint8: inferences 1–3 after loading take 130–200, ~50 and ~40 ms, steady ~36.
-const WARM_UP_RUNS = 2; // a pool whose workers cannot start never settles: give up, run unthreaded
+const POOL_START_TIMEOUT_MS = 20_000; // a pool whose workers cannot start never settles: give up, run unthreaded
 
 /**
  * Instantiate the first build of `candidates` that starts (a threaded build may fail to spawn its workers, e.g.
@@ -38,7 +36,7 @@ export async function createEngine({ builds, candidates, model, labels, threadCo
     } catch (e) {
       throw asMobileNetError(e); // the model is at fault, not the build: do not try the next one
     }
-    if (warmUp) classifier.warmUp(WARM_UP_RUNS);
+    if (warmUp) classifier.warmUp(); // its default run count (Classifier::warm_up says why)
     return new Engine(glue, classifier, build);
   }
   const code = failures.length ? 'BUILD_UNAVAILABLE' : 'INTERNAL';

@@ -2,16 +2,12 @@
 // (threaded build, ≥ 2 threads) and WITHOUT (falls back to the single-thread build); both must be exact, in headless
 // Chromium (Playwright) and headless Firefox (geckodriver, tests/e2e/firefox.mjs).
 // Usage: node tests/e2e/threads.mjs (after ./build.sh build).
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { launchFirefox } from './firefox.mjs';
+import { chromium, data, root, startServer } from './harness.mjs';
 
-const root = resolve(new URL('../..', import.meta.url).pathname);
-const { chromium } = createRequire(join(root, '.tools/package.json'))('playwright-core');
-const data = resolve(process.env.MOBILENET_DATA ?? join(root, '../shared/data'));
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--proxy-server=http://127.0.0.1:9'];
 
@@ -20,19 +16,6 @@ await symlink(join(root, 'tests/e2e/golden-page'), join(site, 'page'));
 await symlink(join(root, 'pkg/web'), join(site, 'pkg'));
 await symlink(join(root, 'pkg/web-threads'), join(site, 'pkg-threads'));
 await symlink(data, join(site, 'data'));
-
-async function serve(extra) {
-  const server = spawn('node', [join(root, 'tools/serve.mjs'), site, '0', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const origin = await new Promise((ok, fail) => {
-    const deadline = setTimeout(() => fail(new Error('tools/serve.mjs did not report its address within 30 s')), 30_000);
-    server.on('exit', (code) => fail(new Error(`tools/serve.mjs exited (${code})`)));
-    server.stdout.on('data', (d) => {
-      const m = /http:\/\/127\.0\.0\.1:\d+/.exec(String(d));
-      if (m) { clearTimeout(deadline); ok(m[0]); }
-    });
-  });
-  return { server, origin };
-}
 
 let passed = 0, failed = 0;
 const check = (ok, what) => { console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`); ok ? passed++ : failed++; };
@@ -65,7 +48,7 @@ try {
   for (const browser of ['chromium', 'firefox']) {
     for (const [isolation, extra, wantBuild] of [['with isolation', [], 'threads'], ['without isolation', ['--no-isolation'], 'single']]) {
       const label = `${browser}, ${isolation}`;
-      const { server, origin } = await serve(extra);
+      const { origin, stop } = await startServer(site, extra);
       try {
         const { r, errors } = await runPage(browser, `${origin}/page/index.html?threads=2`, `profile-${browser}-${wantBuild}`);
         console.log(`${label}: ${JSON.stringify(r)}`);
@@ -77,7 +60,7 @@ try {
       } catch (e) {
         check(false, `${label}: the page ran (${e.message})`);
       } finally {
-        server.kill();
+        await stop();
       }
     }
   }

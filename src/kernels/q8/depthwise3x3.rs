@@ -48,10 +48,6 @@ impl PackedDepthwise3x3 {
         if !(0..=255).contains(&q.input_zero_point) {
             return None;
         }
-        // The filter is [tap][channel]; the bound wants each channel's nine taps together.
-        let by_channel: Vec<u8> = (0..c).flat_map(|ch| (0..9).map(move |t| filter[t * c + ch])).collect();
-        let bound = super::gemm::accumulator_bound(&by_channel, bias, 9, q.filter_zero_point);
-        let stage = OutputStage::new(q)?.with_accumulator_bound(bound);
         let zx = q.input_zero_point;
         let b = |tap: usize, ch: usize| -> i32 {
             if tap < 9 && ch < c {
@@ -60,6 +56,7 @@ impl PackedDepthwise3x3 {
                 0
             }
         };
+        let stage = OutputStage::new(q)?.with_accumulator_bound(OutputStage::accumulator_bound(bias, c, 9, b));
         let groups = c.div_ceil(8);
         let mut weights = vec![0i16; groups * GROUP_LEN];
         for g in 0..groups {

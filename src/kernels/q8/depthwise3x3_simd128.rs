@@ -91,10 +91,7 @@ impl<'a> Pixel<'a> {
             let [top, mid, bottom] = rows.map(|r| r.add(x + ch));
             let load = |p: *const u8| v128_load64_zero(p as *const u64);
             // The widened pair (row 0, row 1) of input column `i` of the span, channels ch..ch + 8.
-            let column = |i: usize| {
-                let lo = i8x16_shuffle::<0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23>(load(top.add(i * c)), load(mid.add(i * c)));
-                [u16x8_extend_low_u8x16(lo), u16x8_extend_high_u8x16(lo)]
-            };
+            let column = |i: usize| widen_pair(load(top.add(i * c)), load(mid.add(i * c)));
             let mut left = column(0);
             let mut centre = column(1);
             for i in 0..count {
@@ -174,11 +171,17 @@ unsafe fn dot8(acc: &mut [v128; 2], pairs: [v128; 2], w: *const v128) {
     acc[1] = i32x4_add(acc[1], i32x4_dot_i16x8(pairs[1], v128_load(w.add(1))));
 }
 
-/// Two taps × 8 channels (the low 8 bytes of `x0`, `x1`): interleave, widen into `i16` pairs, multiply-add against
-/// the packed weight pairs.
+/// Two taps × 8 channels (the low 8 bytes of `x0`, `x1`) interleaved (`punpcklbw`) and widened into the `i16`
+/// pairs `[channels 0..4, channels 4..8]` that [`dot8`] multiplies.
+#[inline(always)]
+fn widen_pair(x0: v128, x1: v128) -> [v128; 2] {
+    let lo = i8x16_shuffle::<0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23>(x0, x1);
+    [u16x8_extend_low_u8x16(lo), u16x8_extend_high_u8x16(lo)]
+}
+
+/// Two taps × 8 channels (the low 8 bytes of `x0`, `x1`): widened into pairs, multiply-added against the packed
+/// weight pairs.
 #[inline(always)]
 unsafe fn pair8(acc: &mut [v128; 2], x0: v128, x1: v128, w: *const v128) {
-    let lo = i8x16_shuffle::<0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23>(x0, x1);
-    acc[0] = i32x4_add(acc[0], i32x4_dot_i16x8(u16x8_extend_low_u8x16(lo), v128_load(w)));
-    acc[1] = i32x4_add(acc[1], i32x4_dot_i16x8(u16x8_extend_high_u8x16(lo), v128_load(w.add(1))));
+    dot8(acc, widen_pair(x0, x1), w);
 }

@@ -86,7 +86,7 @@ impl PackedConv {
                 0
             }
         };
-        let stage = OutputStage::new(q)?.with_accumulator_bound(accumulator_bound(filter, bias, k, zw));
+        let stage = OutputStage::new(q)?.with_accumulator_bound(OutputStage::accumulator_bound(bias, n, k, b));
         let mut weights = vec![[[0i16; 8]; 4]; tiles * groups];
         let mut folded = vec![0i32; tiles * GEMM_NR];
         for (nn, f) in folded.iter_mut().enumerate().take(n) {
@@ -135,21 +135,6 @@ impl PackedConv {
             && w.stride_h > 0
             && w.stride_w > 0
     }
-}
-
-/// The largest `|bias + Σ (w - zw)·(x - zx)|` any output channel of an `[n][k]` filter can reach
-/// (`|x - zx| ≤ 255`), for [`OutputStage::with_accumulator_bound`]; shared with the depthwise packer, which passes
-/// its filter channel-major.
-pub(super) fn accumulator_bound(filter_by_channel: &[u8], bias: &[i32], k: usize, zw: i32) -> u64 {
-    filter_by_channel
-        .chunks_exact(k)
-        .enumerate()
-        .map(|(n, f)| {
-            let taps: u64 = f.iter().map(|&w| u64::from((i32::from(w) - zw).unsigned_abs())).sum();
-            u64::from(bias.get(n).copied().unwrap_or(0).unsigned_abs()) + 255 * taps
-        })
-        .max()
-        .unwrap_or(0)
 }
 
 /// A 1×1, stride-1, unpadded window reads its `A` rows straight from the input.

@@ -53,6 +53,18 @@ impl OutputStage {
         self
     }
 
+    /// The largest `|bias + Σ_k b(k, n)·(x - zx)|` over `n` output channels of `k` taps each (`|x - zx| ≤ 255`),
+    /// `b(k, n) = w - zw` as the packer computes it: the bound [`OutputStage::with_accumulator_bound`] takes.
+    pub fn accumulator_bound(bias: &[i32], n: usize, k: usize, b: impl Fn(usize, usize) -> i32) -> u64 {
+        (0..n)
+            .map(|nn| {
+                let taps: u64 = (0..k).map(|kk| u64::from(b(kk, nn).unsigned_abs())).sum();
+                u64::from(bias.get(nn).copied().unwrap_or(0).unsigned_abs()) + 255 * taps
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Scalar form, identical to `ConvQuant::finish(acc, 0)`.
     #[inline]
     pub fn apply(&self, acc: i32) -> u8 {
