@@ -7,8 +7,8 @@ const pools = new Map(); // glue module → Promise of its thread pool (a wasm i
 const POOL_START_TIMEOUT_MS = 20_000; // a pool whose workers cannot start never settles: give up, run unthreaded
 
 /**
- * Instantiate the first build of `candidates` that starts (a threaded build may fail to spawn its workers, e.g.
- * under a CSP without `worker-src blob:`; the next candidate then runs), and load the model into it.
+ * Instantiate the first build of `candidates` that starts (a threaded build may fail to spawn its pool workers,
+ * e.g. under a CSP that forbids them; the next candidate then runs), and load the model into it.
  * @param {object} o
  * @param {Record<string, { dir: string, load(): Promise<object> }>} o.builds the glue modules this entry can use
  *   (builds.js in browsers, builds-node.js in Node; written by js/assemble.mjs)

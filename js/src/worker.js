@@ -18,6 +18,10 @@
 import { BUILDS } from './builds.js';
 import { createEngine } from './engine.js';
 import { MobileNetError, errorToMessage } from './errors.js';
+import { setPoolWorkerFactory } from './pool.js';
+
+// The threaded build's pool threads (pool.js): this literal form is what bundlers recognise and bundle.
+setPoolWorkerFactory(() => new Worker(new URL('./pool-worker.js', import.meta.url), { type: 'module' }));
 
 let engine = null;
 let queue = Promise.resolve(); // one request at a time, in arrival order (load is async)

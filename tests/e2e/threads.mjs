@@ -14,7 +14,7 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
 const site = await mkdtemp(join(tmpdir(), 'mnw-threads-'));
 await symlink(join(root, 'tests/e2e/golden-page'), join(site, 'page'));
 await symlink(join(root, 'pkg/web'), join(site, 'pkg'));
-await symlink(join(root, 'pkg/web-threads'), join(site, 'pkg-threads'));
+await symlink(join(root, 'pkg/npm'), join(site, 'npm')); // the threaded build as shipped, with its pool workers
 await symlink(data, join(site, 'data'));
 
 let passed = 0, failed = 0;

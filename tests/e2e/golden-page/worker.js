@@ -1,6 +1,11 @@
 // Loads the threaded build when cross-origin isolation allows it (else the single-thread one), then classifies the
 // exact golden input PNGs (decoded in wasm; at model resolution the crop/resize is the identity) and compares every
-// output with TFLite's: uint8 probabilities must be identical, float within 1e-5.
+// output with TFLite's: uint8 probabilities must be identical, float within 1e-5. The threaded build is the npm
+// package's (pkg/npm), as shipped: its pool threads are the package's pool-worker.js, started by its pool.js.
+import { setPoolWorkerFactory } from '../npm/pool.js';
+
+setPoolWorkerFactory(() => new Worker(new URL('../npm/pool-worker.js', import.meta.url), { type: 'module' }));
+
 const MODELS = ['mobilenet_v1_1.0_224_quant', 'mobilenet_v1_0.75_192_quant', 'mobilenet_v1_0.5_160_quant',
   'mobilenet_v1_0.25_128_quant', 'mobilenet_v1_0.25_224'];
 const IMAGES = ['cat_bmp', 'chelsea_png', 'coffee_png', 'grace_hopper_bmp', 'grace_hopper_jpg', 'hot_dog_jpg',
@@ -12,7 +17,7 @@ onmessage = async ({ data: { threads, build } }) => {
   try {
     const isolated = self.crossOriginIsolated && typeof SharedArrayBuffer !== 'undefined';
     const chosen = build === 'auto' ? (isolated ? 'threads' : 'single') : build;
-    const mod = await import(chosen === 'threads' ? '../pkg-threads/mobilenet_wasm.js' : '../pkg/mobilenet_wasm.js');
+    const mod = await import(chosen === 'threads' ? '../npm/wasm/threads/mobilenet_wasm.js' : '../pkg/mobilenet_wasm.js');
     await mod.default();
     if (chosen === 'threads') await mod.initThreadPool(threads);
     const report = { isolated, build: chosen, threadCount: mod.threadCount(), cases: 0, exact: 0, failures: [], ms: 0 };
