@@ -30,6 +30,12 @@ function pairedRatio(entry, a, b) {
   if (ratio(entry, a, b) == null || x.times.length !== y.times.length) return null;
   return percentile(x.times.map((t, i) => t / y.times[i]), 0.5);
 }
+/** (single-thread build in a Worker, threaded build) pairs timed side by side in this entry. */
+function speedupPairs(entry, builds) {
+  const single = builds.find((b) => b.inWorker && entry.runtimes[b.id]?.stats);
+  if (!single) return [];
+  return builds.filter((b) => b.threaded && ratio(entry, single.id, b.id) != null).map((b) => [single.id, b.id]);
+}
 const ratioCell = (e, a, b) => (ratio(e, a, b) == null ? '-' : `${fmt(ratio(e, a, b), 2)} (${fmt(pairedRatio(e, a, b), 2)})`);
 
 /** Short correctness cell: the project must be bit-exact with golden (uint8); peers: top-1 agreement. */
@@ -56,7 +62,7 @@ export function printModel(stem, entry, builds) {
     const r = entry.runtimes[id];
     if (r.error) return [id, 'FAILED: ' + r.error.slice(0, 120)];
     const s = r.stats;
-    const vs = builds.filter((b) => !b.threaded && entry.runtimes[b.id]?.stats && !id.startsWith('project'))
+    const vs = builds.filter((b) => !b.threaded && !b.inWorker && entry.runtimes[b.id]?.stats && !id.startsWith('project'))
       .map((b) => fmt(ratio(entry, b.id, id), 2)).join('/');
     return [id, r.env, r.info?.threads ?? 1, ms(s.median), ms(s.p10), ms(s.p90), ms(s.min), ms(r.firstMs), ms(r.setupMs), vs || '-', checkCell(r)];
   });
@@ -74,9 +80,10 @@ export function printReport(out, builds) {
   if (entries.length) {
     const rows = entries.map(([stem, e]) => {
       const cells = [short(stem)];
-      for (const b of builds.filter((x) => !x.threaded)) {
+      for (const b of builds.filter((x) => !x.threaded && !x.inWorker)) {
         for (const p of peersOf(e).filter((x) => !isThreaded(x))) cells.push(`${b.id}/${p} ${fmt(ratio(e, b.id, p), 2)}`);
       }
+      for (const [w, t] of speedupPairs(e, builds)) cells.push(`${w}/${t} ${fmt(ratio(e, w, t), 2)} (${fmt(pairedRatio(e, w, t), 2)})`);
       return cells;
     });
     console.log('\n==== ratios (median / median; < 1 = project faster)');
@@ -122,10 +129,17 @@ export function markdownReport(out, builds) {
     md.push('', '**Ratio project / peer**: ratio of the medians (in brackets: median of the per-round ratios, the ' +
       'two ran side by side in every round); < 1 = the project is faster');
     md.push(markdownTable(['model', 'build', ...peerCols.map((p) => `/ ${p}`), '/ fastest peer'],
-      entries.flatMap(([stem, e]) => builds.filter((b) => e.runtimes[b.id]?.stats).map((b) => {
+      entries.flatMap(([stem, e]) => builds.filter((b) => !b.inWorker && e.runtimes[b.id]?.stats).map((b) => {
         const fp = fastestPeer(e, b.threaded);
         return [short(stem), b.id, ...peerCols.map((p) => ratioCell(e, b.id, p)), fp ? `${ratioCell(e, b.id, fp)} ${fp}` : '-'];
       }))));
+    const speedups = entries.flatMap(([stem, e]) => speedupPairs(e, builds).map(([w, t]) =>
+      [short(stem), t, `${e.runtimes[t].info?.threads ?? '?'}`, fmt(ratio(e, w, t), 2), fmt(pairedRatio(e, w, t), 2)]));
+    if (speedups.length) {
+      md.push('', '**Threads speed-up**: `project-worker` (the single-thread build) ÷ the threaded build, both in a ' +
+        'Worker, timed over the message round trip, interleaved in the threaded page with its idle gap');
+      md.push(markdownTable(['model', 'build', 'threads', 'ratio of medians', 'median per-round ratio'], speedups));
+    }
     md.push('', '**First inference / setup, ms** (first = the first call after loading; setup = load the runtime + model)');
     md.push(markdownTable(['model', ...ids], entries.map(([stem, e]) => [short(stem), ...ids.map((id) => {
       const r = e.runtimes[id];

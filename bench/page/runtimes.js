@@ -2,7 +2,8 @@
 //   { info, setInput({ u8, f32, nchw }) (may return a promise), infer() -> output vector (or a promise of one) }
 // and infer() is the fair "input tensor in -> output vector out" call that gets timed:
 //   project   clf.runRaw(u8) / clf.runRawFloat(f32): copy in, run, copy the output out (pkg/web*, wasm-bindgen);
-//             the threaded build runs in a Worker and is timed over the message round trip
+//             the threaded build (and `project-worker`, the single-thread build it is compared with) runs in a
+//             Worker and is timed over the message round trip
 //   tflite    @tensorflow/tfjs-tflite (TFLite C++ + XNNPACK in wasm): copy into the interpreter's input tensor,
 //             Invoke, copy the output out (its model runner; predict() would add int32 tf.Tensor conversions)
 //   tfjs-wasm tf.tensor4d(f32) -> GraphModel.execute -> await data() -> dispose (tfjs-backend-wasm, XNNPACK)
@@ -36,7 +37,7 @@ function loadTf() {
 
 /** The project's own wasm (any pkg/web* build), through its public wasm-bindgen API. */
 async function setupProject(rt, model) {
-  if (rt.threaded) return setupProjectWorker(rt, model);
+  if (rt.worker) return setupProjectWorker(rt, model);
   const mod = await import(rt.jsUrl);
   await mod.default({ module_or_path: rt.wasmUrl });
   const info = { threads: 1 };
