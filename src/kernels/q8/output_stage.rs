@@ -44,11 +44,13 @@ impl OutputStage {
 
     /// This stage for accumulators (bias included) of magnitude at most `max_abs`, as a packer can bound them from
     /// its weights and bias (`|bias| + 255·Σ|w - zw|`). Enables the single rounding when the rounded high product
-    /// plus half the right shift's divisor stays inside `i32` (so the 64-bit sums behind it cannot overflow either).
+    /// plus half the right shift's divisor plus the output zero point times that divisor (the vector form adds the
+    /// zero point before its final shift) stays inside `i32` (so the 64-bit sums behind it cannot overflow either).
     pub fn with_accumulator_bound(mut self, max_abs: u64) -> OutputStage {
         let e = self.right_shift;
         let high = (u128::from(max_abs) * self.multiplier.unsigned_abs() as u128 + (1 << 30)) >> 31;
-        let headroom = high + 1 + if e > 0 { 1u128 << (e - 1) } else { 0 };
+        let zero_point = u128::from(self.output_zero_point.unsigned_abs()) << e;
+        let headroom = high + 1 + zero_point + if e > 0 { 1u128 << (e - 1) } else { 0 };
         self.single_rounding = self.left_shift == 0 && e >= 1 && self.multiplier >= 0 && headroom < (1u128 << 31);
         self
     }
@@ -107,5 +109,11 @@ mod tests {
         assert!(stage(m, -31).with_accumulator_bound((1 << 30) - 4).single_rounding);
         assert!(!stage(m, -31).with_accumulator_bound(1 << 31).single_rounding);
         assert!(!stage(m, -1).with_accumulator_bound(u64::from(u32::MAX)).single_rounding);
+        // ... and so must h + 2^(e-1) + zp·2^e: a zero point of 255 at e = 21 takes about 2^29 of that room.
+        let with_zero_point = |zp| OutputStage { output_zero_point: zp, ..stage(m, -21) };
+        let large = (1 << 30) + (1 << 29) + (1 << 28);
+        assert!(with_zero_point(0).with_accumulator_bound(large).single_rounding);
+        assert!(!with_zero_point(255).with_accumulator_bound(large).single_rounding);
+        assert!(with_zero_point(255).with_accumulator_bound(1 << 30).single_rounding);
     }
 }

@@ -16,8 +16,10 @@
 //! and `floor(floor(y) + t) = floor(y + t)` for an integer `t`, so the constant `2^(e-1)` rides in the 64-bit
 //! rounding term (`2p + 2^31 + 2^(31+e)`, high half `h + 2^(e-1)`). `[h < 0]` may be read off the accumulator's
 //! sign: with `m ≥ 0` they differ only when `p ∈ [-2^30, 0)`, where `h = 0` and both give 0. That is three `i32`
-//! operations (sign, add, shift) where step 3 takes six. The bound keeps `h + 2^(e-1)` inside `i32`.
-//! 4. The output zero point is added with a wrapping `i32` add; a saturating narrow to `i16` and the clamp to
+//! operations (sign, add, shift) where step 3 takes six. The output zero point `z` rides along too: adding `z·2^e`
+//! before the shift adds exactly `z` after it, so the rounding term is `2^31 + 2^(31+e) + z·2^(32+e)` and no add
+//! is left for step 4. The bound keeps `h + 2^(e-1) + z·2^e` inside `i32`.
+//! 4. The output zero point is added (general form: with a wrapping `i32` add); a saturating narrow to `i16` and the clamp to
 //!    `[act_min, act_max] ⊆ 0..=255` compose into exactly the scalar clamp, after which each value is its low byte
 //!    (one even-byte shuffle). A second saturating narrow would say the same, but LLVM expands a chain of two
 //!    narrows into clamps and shuffles, so the form here is the cheaper one in the emitted wasm.
@@ -29,7 +31,8 @@ use core::arch::wasm32::*;
 #[derive(Clone, Copy)]
 pub(super) struct StageVec {
     multiplier: v128,
-    /// `2^31 + 2^(31 + right)` (single rounding) or `2^31` (general form), in both `i64` lanes.
+    /// `2^31 + 2^(31 + right) + zero_point·2^(32 + right)` (single rounding) or `2^31` (general form), in both
+    /// `i64` lanes.
     round: v128,
     general: bool,
     left: u32,
@@ -47,7 +50,8 @@ impl StageVec {
     pub fn new(s: &OutputStage) -> StageVec {
         let mask = ((1u64 << s.right_shift) - 1) as i32;
         let general = !s.single_rounding;
-        let round = if general { 1i64 << 31 } else { (1i64 << 31) + (1i64 << (31 + s.right_shift)) };
+        let e = s.right_shift;
+        let round = if general { 1i64 << 31 } else { (1i64 << 31) + (1i64 << (31 + e)) + (i64::from(s.output_zero_point) << (32 + e)) };
         StageVec {
             multiplier: i32x4_splat(s.multiplier),
             round: i64x2_splat(round),
@@ -88,17 +92,17 @@ impl StageVec {
         let lo = i64x2_add(i64x2_add(lo, lo), self.round);
         let hi = i64x2_add(i64x2_add(hi, hi), self.round);
         let high = i32x4_shuffle::<1, 3, 5, 7>(lo, hi);
-        let q = if GENERAL {
+        if GENERAL {
             let remainder = v128_and(high, self.mask);
             // (mask >> 1) + 1 for negative values: subtracting the sign (-1 or 0).
             let threshold = i32x4_sub(self.half_mask, i32x4_shr(high, 31));
             // `gt` is -1 where the quotient rounds up: subtracting it adds one.
-            i32x4_sub(i32x4_shr(high, self.right), i32x4_gt(remainder, threshold))
+            let q = i32x4_sub(i32x4_shr(high, self.right), i32x4_gt(remainder, threshold));
+            i32x4_add(q, self.zero_point)
         } else {
-            // `high` is h + 2^(e-1); adding the sign (-1 or 0) of x subtracts [h < 0].
+            // `high` is h + 2^(e-1) + z·2^e; adding the sign (-1 or 0) of x subtracts [h < 0].
             i32x4_shr(i32x4_add(high, i32x4_shr(x, 31)), self.right)
-        };
-        i32x4_add(q, self.zero_point)
+        }
     }
 
     /// Eight finished output bytes (low half of the result; the high half repeats them); `m` is
