@@ -25,7 +25,14 @@ export async function startWorkers(module, memory, builder) {
   const count = builder.numThreads();
   if (!(count > 0)) throw new Error(`a pool needs at least one thread, got ${count}`);
   const init = { type: 'wasm_bindgen_worker_init', module, memory, receiver: builder.receiver() };
-  workers = await Promise.all(Array.from({ length: count }, () => startOne(init)));
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startOne(init)));
+  const failure = started.find((r) => r.status === 'rejected');
+  if (failure) {
+    // The pool cannot be built: stop the threads that did start (they would wait for it forever).
+    for (const r of started) if (r.status === 'fulfilled') r.value.terminate();
+    throw failure.reason;
+  }
+  workers = started.map((r) => r.value);
   builder.build();
 }
 

@@ -1,6 +1,7 @@
 // Threaded build e2e: the golden suite (45 cases) runs in a Worker of a page served WITH cross-origin isolation
 // (threaded build, ≥ 2 threads) and WITHOUT (falls back to the single-thread build); both must be exact, in headless
-// Chromium (Playwright) and headless Firefox (geckodriver, tests/e2e/firefox.mjs).
+// Chromium (Playwright) and headless Firefox (geckodriver, tests/e2e/firefox.mjs); and, with pool threads whose script
+// is missing, initThreadPool must reject with the cause rather than hang.
 // Usage: node tests/e2e/threads.mjs (after ./build.sh build).
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -62,6 +63,16 @@ try {
       } finally {
         await stop();
       }
+    }
+    // Pool threads that cannot start: initThreadPool rejects with the cause (the loader then runs the next build).
+    const { origin, stop } = await startServer(site, []);
+    try {
+      const { r } = await runPage(browser, `${origin}/page/index.html?threads=2&brokenPool`, `profile-${browser}-broken`);
+      check(/pool worker failed to start/.test(r.poolError ?? ''), `${browser}: a pool that cannot start rejects: ${r.poolError ?? r.error}`);
+    } catch (e) {
+      check(false, `${browser}: the broken-pool page ran (${e.message})`);
+    } finally {
+      await stop();
     }
   }
 } finally {

@@ -12,4 +12,5 @@ worker.onmessage = ({ data }) => {
   document.getElementById('log').textContent = JSON.stringify(data, null, 1);
 };
 worker.onerror = (e) => { window.result = { error: String(e.message ?? e) }; };
-worker.postMessage({ threads: Number(params.get('threads') ?? 2), build: params.get('build') ?? 'auto' });
+worker.postMessage({ threads: Number(params.get('threads') ?? 2), build: params.get('build') ?? 'auto',
+  brokenPool: params.has('brokenPool') });

@@ -13,7 +13,11 @@ const IMAGES = ['cat_bmp', 'chelsea_png', 'coffee_png', 'grace_hopper_bmp', 'gra
 
 const bytes = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer());
 
-onmessage = async ({ data: { threads, build } }) => {
+onmessage = async ({ data: { threads, build, brokenPool } }) => {
+  if (brokenPool) {
+    postMessage(await startBrokenPool(threads));
+    return;
+  }
   try {
     const isolated = self.crossOriginIsolated && typeof SharedArrayBuffer !== 'undefined';
     const chosen = build === 'auto' ? (isolated ? 'threads' : 'single') : build;
@@ -44,3 +48,15 @@ onmessage = async ({ data: { threads, build } }) => {
     postMessage({ error: String(e?.stack ?? e) });
   }
 };
+
+/** Pool threads whose script is missing: `initThreadPool` must reject (not hang), naming the failure. */
+async function startBrokenPool(threads) {
+  setPoolWorkerFactory(() => new Worker(new URL('../npm/no-such-pool-worker.js', import.meta.url), { type: 'module' }));
+  const mod = await import('../npm/wasm/threads/mobilenet_wasm.js');
+  await mod.default();
+  const settled = await Promise.race([
+    mod.initThreadPool(threads).then(() => 'started', (e) => String(e?.message ?? e)),
+    new Promise((resolve) => setTimeout(() => resolve('timed out'), 20_000)),
+  ]);
+  return { poolError: settled };
+}
