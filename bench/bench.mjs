@@ -21,7 +21,7 @@ import { nodeRunner } from './lib/node-row.mjs';
 import { buildPeakModules, summarisePeak } from './lib/peak.mjs';
 import { buildKernelBench, POINTWISE_224 } from './lib/layers.mjs';
 import { summary } from './lib/stats.mjs';
-import { printModel, printReport, markdownReport } from './lib/report.mjs';
+import { printModel, printReport, markdownReport, inSingleThreadPage } from './lib/report.mjs';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd'); // Node 20: relaxed SIMD builds and the madd peak need it
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -140,14 +140,13 @@ function pageGroups(o, builds) {
   // threaded page overrides for TF.js's sake).
   const mt = o.threads ?? os.cpus().length;
   const spec = (b) => ({ id: b.id, kind: 'project', jsUrl: `/pkg/${b.name}/mobilenet_wasm.js`,
-    wasmUrl: `/pkg/${b.name}/mobilenet_wasm_bg.wasm`, threads: b.threaded ? mt : 1, threaded: b.threaded, worker: b.threaded || !!b.inWorker });
-  const inThreadedPage = (b) => b.threaded || b.inWorker;
+    wasmUrl: `/pkg/${b.name}/mobilenet_wasm_bg.wasm`, threads: b.threaded ? mt : 1, threaded: b.threaded, worker: !inSingleThreadPage(b) });
   const peerSpec = (p) => ({ id: p, ...PEERS[p], threads: PEERS[p].threaded ? mt : PEERS[p].threads });
   const groups = [
-    { name: 'single-thread', runtimes: [...builds.filter((b) => !inThreadedPage(b)).map(spec), ...peers.filter((p) => !PEERS[p].threaded).map(peerSpec)] },
+    { name: 'single-thread', runtimes: [...builds.filter(inSingleThreadPage).map(spec), ...peers.filter((p) => !PEERS[p].threaded).map(peerSpec)] },
     // Between two threaded inferences a pause, so the previous runtime's pool has stopped spinning (XNNPACK's
     // pthreadpool and ORT spin-wait after a job) and does not steal the cores of the next one.
-    { name: 'threaded', gapMs: THREADED_GAP_MS, runtimes: [...builds.filter(inThreadedPage).map(spec), ...peers.filter((p) => PEERS[p].threaded).map(peerSpec)] },
+    { name: 'threaded', gapMs: THREADED_GAP_MS, runtimes: [...builds.filter((b) => !inSingleThreadPage(b)).map(spec), ...peers.filter((p) => PEERS[p].threaded).map(peerSpec)] },
   ];
   return groups.filter((g) => g.runtimes.length);
 }
@@ -239,7 +238,7 @@ const CHUNK = 5; // timed runs per page.evaluate: browser and Node chunks altern
 async function nodeRunners(model, builds, o) {
   const timed = model.cases.find((c) => c.image === o.image);
   const out = [];
-  for (const b of builds.filter((x) => !x.threaded && !x.inWorker)) {
+  for (const b of builds.filter(inSingleThreadPage)) {
     const id = `node:${b.id}`;
     try {
       const r = await nodeRunner(b, model.bytes, timed.tensors, model.page.quantized);

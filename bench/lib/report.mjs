@@ -4,6 +4,8 @@ import { textTable, markdownTable, fmt, ms, percentile } from './stats.mjs';
 
 const PEER_ORDER = ['tflite', 'tfjs-wasm', 'ort-wasm', 'tflite-mt', 'tfjs-wasm-mt', 'ort-wasm-mt'];
 const isThreaded = (p) => p.endsWith('-mt');
+/** A project build timed in the single-thread page, called directly (not the threaded build, nor `project-worker`). */
+export const inSingleThreadPage = (b) => !b.threaded && !b.inWorker;
 
 /** Runtime ids of a model entry in display order: project builds (browser), their Node rows, peers. */
 function order(entry, builds) {
@@ -62,7 +64,7 @@ export function printModel(stem, entry, builds) {
     const r = entry.runtimes[id];
     if (r.error) return [id, 'FAILED: ' + r.error.slice(0, 120)];
     const s = r.stats;
-    const vs = builds.filter((b) => !b.threaded && !b.inWorker && entry.runtimes[b.id]?.stats && !id.startsWith('project'))
+    const vs = builds.filter((b) => inSingleThreadPage(b) && entry.runtimes[b.id]?.stats && !id.startsWith('project'))
       .map((b) => fmt(ratio(entry, b.id, id), 2)).join('/');
     return [id, r.env, r.info?.threads ?? 1, ms(s.median), ms(s.p10), ms(s.p90), ms(s.min), ms(r.firstMs), ms(r.setupMs), vs || '-', checkCell(r)];
   });
@@ -80,7 +82,7 @@ export function printReport(out, builds) {
   if (entries.length) {
     const rows = entries.map(([stem, e]) => {
       const cells = [short(stem)];
-      for (const b of builds.filter((x) => !x.threaded && !x.inWorker)) {
+      for (const b of builds.filter(inSingleThreadPage)) {
         for (const p of peersOf(e).filter((x) => !isThreaded(x))) cells.push(`${b.id}/${p} ${fmt(ratio(e, b.id, p), 2)}`);
       }
       for (const [w, t] of speedupPairs(e, builds)) cells.push(`${w}/${t} ${fmt(ratio(e, w, t), 2)} (${fmt(pairedRatio(e, w, t), 2)})`);
