@@ -5,8 +5,8 @@
 //! Run natively (`cargo test`) and in wasm32 (`wasm-pack test --node`, browsers).
 
 use mobilenet_wasm::kernels::q8::{
-    conv2d_packed, conv2d_ref, depthwise3x3_packed, depthwise_conv2d_ref, softmax_lut, softmax_ref, ConvQuant,
-    OutputStage, PackedConv, PackedDepthwise3x3, Requantize, SoftmaxLut, SoftmaxQuant,
+    conv2d_packed, conv2d_packed_channel_tiles, conv2d_ref, depthwise3x3_packed, depthwise_conv2d_ref, softmax_lut, softmax_ref, ConvQuant,
+    OutputStage, PackedConv, PackedDepthwise3x3, GEMM_NR, Requantize, SoftmaxLut, SoftmaxQuant,
 };
 use mobilenet_wasm::kernels::{Activation, Window2d};
 
@@ -136,6 +136,28 @@ fn check_conv(rng: &mut Rng, w: &Window2d, what: &str) {
     conv2d_packed(w, &packed, &input, &mut got);
     if let Some(i) = (0..want.len()).find(|&i| want[i] != got[i]) {
         panic!("{what}: {w:?} {q:?} bias={}: output {i} is {} not {}", bias.len(), got[i], want[i]);
+    }
+    if w.out_h * w.out_w == 1 {
+        check_channel_tiles(w, &packed, &input, &want, what);
+    }
+}
+
+/// A one-pixel convolution computed in blocks of channel tiles (how a team splits the classifier), for several
+/// partitions of the tiles: each block's bytes are exactly those channels of the reference output.
+fn check_channel_tiles(w: &Window2d, packed: &PackedConv, input: &[u8], want: &[u8], what: &str) {
+    let units = packed.channel_tiles();
+    assert_eq!(units, w.out_c.div_ceil(GEMM_NR));
+    let halves = [0, units / 2, units];
+    let partitions: [Vec<usize>; 3] = [vec![0, units], (0..=units).collect(), halves.iter().copied().filter(|&u| u > 0).collect()];
+    for cuts in partitions {
+        let mut got = vec![0xa5u8; w.out_c];
+        let mut start = 0;
+        for &end in cuts.iter().filter(|&&c| c > 0) {
+            let channels = start * GEMM_NR..(end * GEMM_NR).min(w.out_c);
+            conv2d_packed_channel_tiles(w, packed, input, start..end, &mut got[channels]);
+            start = end;
+        }
+        assert_eq!(got, want, "{what}: {w:?} in channel-tile blocks cut at {cuts:?}");
     }
 }
 

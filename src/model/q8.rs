@@ -103,6 +103,12 @@ pub fn run_q8(layers: &[Planned<Q8Layer>], arena: &mut Arena<u8>, mut observe: O
             Q8Layer::Depthwise { filter, bias, q } => {
                 split(output, &|w, i, o| kq8::depthwise_conv2d_ref(w, i, filter, bias, q, o))
             }
+            // One output pixel (the classifier): split by channel tiles instead of pixels.
+            Q8Layer::ConvPacked(p) if w.out_h * w.out_w == 1 => {
+                parallel::for_each_channel_block(w.out_c, kq8::GEMM_NR, super::work_of(l), output, |tiles, o| {
+                    kq8::conv2d_packed_channel_tiles(w, p, input, tiles, o)
+                })
+            }
             Q8Layer::ConvPacked(p) => split(output, &|w, i, o| kq8::conv2d_packed(w, p, i, o)),
             Q8Layer::Depthwise3x3Packed(p) => split(output, &|w, i, o| kq8::depthwise3x3_packed(w, p, i, o)),
             Q8Layer::AveragePool { act_min, act_max } => kq8::average_pool_ref(w, *act_min, *act_max, input, output),

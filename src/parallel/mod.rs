@@ -8,7 +8,6 @@
 //! networks, or with a pool of one, every layer runs whole on the calling thread.
 
 use crate::kernels::Window2d;
-#[cfg(any(feature = "threads", test))]
 use std::ops::Range;
 
 #[cfg(feature = "threads")]
@@ -123,6 +122,37 @@ where
     kernel(w, input, output)
 }
 
+/// Run `kernel(units, output_part)` over a layer with one output pixel whose `channels` are computed in units of
+/// `unit` channels (a kernel's channel tile; the last unit may be partial), split into blocks of whole units across
+/// the team when this thread leads one and the layer (`work` multiply-adds) is large enough. `output_part` holds
+/// the block's channels. The classifier is such a layer: without this it ran on one thread while the others waited.
+pub fn for_each_channel_block<T, F>(channels: usize, unit: usize, work: usize, output: &mut [T], kernel: F)
+where
+    T: Send + Sync,
+    F: Fn(Range<usize>, &mut [T]) + Sync,
+{
+    assert!(unit > 0 && output.len() == channels);
+    let units = channels.div_ceil(unit);
+    #[cfg(feature = "threads")]
+    if let Some(team) = team::Team::current() {
+        let blocks = (threads() * TEAM_BLOCKS_PER_THREAD).min(work / MIN_WORK_PER_TEAM_BLOCK).min(units);
+        if blocks > 1 {
+            let out = SharedOut(output.as_mut_ptr(), output.len());
+            let block = |b: usize| {
+                let u = units * b / blocks..units * (b + 1) / blocks;
+                // SAFETY: the unit ranges of distinct blocks are disjoint, so are their channel ranges.
+                let dst = unsafe { out.range(u.start * unit..(u.end * unit).min(channels)) };
+                kernel(u, dst);
+            };
+            return team.run(blocks, &block);
+        }
+    }
+    let _ = work;
+    if units > 0 {
+        kernel(0..units, output)
+    }
+}
+
 /// `output`'s address, shared by a team's blocks, each of which writes its own disjoint range.
 #[cfg(feature = "threads")]
 struct SharedOut<T>(*mut T, usize);
@@ -215,6 +245,36 @@ mod tests {
         Window2d {
             in_h: in_hw, in_w: in_hw + 1, in_c: c_in, out_h: out, out_w: (in_hw + 1 + 2 * pad - k) / s + 1, out_c: c_out,
             kernel_h: k, kernel_w: k, stride_h: s, stride_w: s, pad_top: pad, pad_left: pad,
+        }
+    }
+
+    /// Inside a team, a one-pixel layer's channels are shared out in blocks of whole units: every channel is
+    /// written once, by the block holding its unit, whatever the channel count and team size.
+    #[cfg(feature = "threads")]
+    #[test]
+    fn channel_blocks_cover_every_channel_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+        for threads in [2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            for channels in [1, 7, 8, 9, 1001] {
+                let calls = AtomicUsize::new(0);
+                let mut out = vec![u32::MAX; channels];
+                pool.install(|| {
+                    team::Team::lead(threads - 1, || {
+                        for_each_channel_block(channels, 8, 10_000_000, &mut out, |units, part| {
+                            calls.fetch_add(1, Relaxed);
+                            assert_eq!(part.len(), (units.end * 8).min(channels) - units.start * 8);
+                            for (i, o) in part.iter_mut().enumerate() {
+                                assert_eq!(*o, u32::MAX, "channel written twice");
+                                *o = (units.start * 8 + i) as u32;
+                            }
+                        })
+                    })
+                });
+                assert_eq!(out, (0..channels as u32).collect::<Vec<_>>(), "{channels} channels, {threads} threads");
+                let blocks = (threads * TEAM_BLOCKS_PER_THREAD).min(channels.div_ceil(8));
+                assert_eq!(calls.load(Relaxed), blocks, "{channels} channels, {threads} threads");
+            }
         }
     }
 

@@ -27,6 +27,7 @@ use super::output_stage::OutputStage;
 use super::ConvQuant;
 use crate::kernels::Window2d;
 use core::mem::MaybeUninit;
+use core::ops::Range;
 
 /// Most output pixels per micro-tile. 3 × 8 reuses each weight load across more pixels but needs 16 vector
 /// registers when V8 schedules every load early (x64 has 15 to give, so it spills two accumulators); 2 × 8 fits in
@@ -129,6 +130,11 @@ impl PackedConv {
         })
     }
 
+    /// Tiles of [`GEMM_NR`] output channels (the last one partial when `out_c` is not a multiple of it).
+    pub fn channel_tiles(&self) -> usize {
+        self.out_c.div_ceil(GEMM_NR)
+    }
+
     /// Whether `w` has the filter shape this was packed for (any spatial size, stride and padding).
     pub fn accepts(&self, w: &Window2d) -> bool {
         (w.kernel_h, w.kernel_w, w.in_c, w.out_c) == (self.kernel_h, self.kernel_w, self.in_c, self.out_c)
@@ -178,6 +184,33 @@ pub fn conv2d_packed(w: &Window2d, p: &PackedConv, input: &[u8], output: &mut [u
         kernel::tiles(rows, packed, &p.weights, &p.bias, &xi[..rows], &stage, out, n, 0);
         m += rows;
     }
+}
+
+/// Output channels `tiles` (in [`GEMM_NR`]-channel tiles, the last one partial when `out_c` is not a multiple of 8)
+/// of a convolution with one output pixel (the classifier), into `output` (those channels only). One pixel leaves
+/// nothing to split by rows; its channels can be split instead, so a team shares the classifier's weights (the
+/// largest of the network, read once per frame). Byte-identical to the same channels of [`conv2d_packed`]. Panics
+/// if `w` has more than one output pixel or the sizes disagree (a caller bug).
+pub fn conv2d_packed_channel_tiles(w: &Window2d, p: &PackedConv, input: &[u8], tiles: Range<usize>, output: &mut [u8]) {
+    assert!(p.accepts(w), "window {w:?} does not match the packed filter");
+    assert_eq!(w.out_h * w.out_w, 1, "one output pixel");
+    assert_eq!(input.len(), w.input_len());
+    let (n, groups) = (p.out_c, p.groups);
+    let channels = tiles.start * GEMM_NR..(tiles.end * GEMM_NR).min(n);
+    assert!(tiles.start < tiles.end && channels.start < channels.end && output.len() == channels.len());
+    let mut tile = [const { MaybeUninit::<PixelGroup>::uninit() }; MAX_GEMM_K / 4];
+    let tile = &mut tile[..groups];
+    let xi = if reads_pixels_in_place(w) {
+        kernel::pack_a_row(input, tile, 0, 1, groups)
+    } else {
+        Im2col::new(w, p.input_zero_point).pack_next(input, tile, 0, 1, groups)
+    };
+    // SAFETY: `pack_a_row` writes every group of its row.
+    let packed = unsafe { &*(tile as *const [MaybeUninit<PixelGroup>] as *const [PixelGroup]) };
+    let weights = &p.weights[tiles.start * groups..tiles.end * groups];
+    let bias = &p.bias[tiles.start * GEMM_NR..tiles.end * GEMM_NR];
+    let len = channels.len();
+    kernel::tiles(1, packed, weights, bias, &[xi], &kernel::stage(&p.stage), output, len, 0);
 }
 
 /// Gathers the `k` values of each output pixel in turn (raster order) for a general window; taps outside the

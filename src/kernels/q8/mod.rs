@@ -43,7 +43,7 @@ pub type Act = Activation;
 pub use conv::conv2d_ref;
 pub use depthwise::depthwise_conv2d_ref;
 pub use depthwise3x3::{depthwise3x3_packed, PackedDepthwise3x3};
-pub use gemm::{conv2d_packed, PackedConv, GEMM_MR, GEMM_NR, MAX_GEMM_K};
+pub use gemm::{conv2d_packed, conv2d_packed_channel_tiles, PackedConv, GEMM_MR, GEMM_NR, MAX_GEMM_K};
 pub use output_stage::OutputStage;
 pub use fixedpoint::{rounding_divide_by_pot, saturating_rounding_doubling_high_mul};
 pub use pool::average_pool_ref;
