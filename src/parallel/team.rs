@@ -6,6 +6,10 @@
 //! thread running the inference (the leader) publishes each layer as a numbered task of `blocks` blocks; the pool's
 //! other threads (helpers) spin until the inference ends, claim blocks with one compare-and-swap each, and never
 //! sleep in between. The leader claims blocks too, so a layer completes even if no helper ever gets scheduled.
+//!
+//! The leader claims from the front of each layer and the helpers from the back. Consecutive layers cut the image
+//! into blocks in the same order (rows or pixels, top to bottom), so each thread mostly reads what it wrote itself
+//! a layer earlier, from its own core's cache, while whoever is faster still takes more blocks.
 
 use std::cell::Cell;
 use std::hint::spin_loop;
@@ -15,14 +19,21 @@ use std::sync::Arc;
 /// Most blocks one task may have (the block counters are 16-bit fields of [`Team::state`]).
 pub const MAX_BLOCKS: usize = u16::MAX as usize;
 
+/// Which end of a task's unclaimed blocks a thread takes from.
+#[derive(Clone, Copy)]
+enum Side {
+    Front,
+    Back,
+}
+
 /// A layer's work: `run(block)` for every block, from any thread of the team.
 struct Task<'a> {
     run: &'a (dyn Fn(usize) + Sync),
 }
 
 pub struct Team {
-    /// Task number (high 32 bits) | blocks of the task (bits 16..32) | next unclaimed block (low 16 bits). One word,
-    /// so a claim (a compare-and-swap) can only succeed on the task it read.
+    /// Task number (high 32 bits) | first unclaimed block (bits 16..32) | one past the last unclaimed block (low 16
+    /// bits). One word, so a claim (a compare-and-swap) can only succeed on the task it read.
     state: AtomicU64,
     /// Blocks of the current task finished; the leader waits for all before publishing the next.
     done: AtomicUsize,
@@ -82,8 +93,8 @@ impl Team {
         self.task.store(&task as *const Task as *mut (), Relaxed);
         let number = (self.state.load(Relaxed) >> 32).wrapping_add(1) & 0xffff_ffff;
         // Release: a helper whose claim succeeds on this state sees `task` and `done` as stored above.
-        self.state.store(number << 32 | (blocks as u64) << 16, Release);
-        while let Some(b) = self.claim() {
+        self.state.store(number << 32 | blocks as u64, Release);
+        while let Some(b) = self.claim(Side::Front) {
             run(b);
             self.done.fetch_add(1, Release);
         }
@@ -92,16 +103,20 @@ impl Team {
         }
     }
 
-    /// Claim the next block of the current task, if one is left.
-    fn claim(&self) -> Option<usize> {
+    /// Claim the first (leader) or last (helpers) unclaimed block of the current task, if one is left.
+    fn claim(&self, side: Side) -> Option<usize> {
         let mut s = self.state.load(Acquire);
         loop {
-            let (blocks, next) = ((s >> 16) & 0xffff, s & 0xffff);
-            if next >= blocks {
+            let (front, back) = ((s >> 16) & 0xffff, s & 0xffff);
+            if front >= back {
                 return None;
             }
-            match self.state.compare_exchange_weak(s, s + 1, AcqRel, Acquire) {
-                Ok(_) => return Some(next as usize),
+            let (claimed, next) = match side {
+                Side::Front => (front, s + (1 << 16)),
+                Side::Back => (back - 1, s - 1),
+            };
+            match self.state.compare_exchange_weak(s, next, AcqRel, Acquire) {
+                Ok(_) => return Some(claimed as usize),
                 Err(now) => s = now,
             }
         }
@@ -110,7 +125,7 @@ impl Team {
     /// A helper: run claimed blocks until the inference is over.
     fn help(&self) {
         loop {
-            if let Some(b) = self.claim() {
+            if let Some(b) = self.claim(Side::Back) {
                 // SAFETY: the claim succeeded on the task's own state word, published after `task`; the leader
                 // keeps the task alive until every claimed block is counted in `done`.
                 let task = unsafe { &*(self.task.load(Acquire) as *const Task) };
