@@ -142,6 +142,21 @@ mod simd {
         if is_pointwise(w) {
             check(&format!("pointwise {w:?} act {act:?}"), &got, &want, &mag);
         }
+        if is_pointwise(w) && w.out_h * w.out_w == 1 {
+            // The classifier as a team computes it: blocks of 16-channel units, for several partitions.
+            let units = packed.channel_units();
+            assert_eq!(units, w.out_c.div_ceil(2 * PANEL_WIDTH));
+            for cuts in [vec![units], (1..=units).collect(), vec![units / 2, units]] {
+                let mut got_units = vec![f32::NAN; w.out_c];
+                let mut start = 0;
+                for &end in cuts.iter().filter(|&&c| c > 0) {
+                    let channels = start * 2 * PANEL_WIDTH..(end * 2 * PANEL_WIDTH).min(w.out_c);
+                    pointwise_channel_units_simd128(w, &input, &packed, act.0, act.1, start..end, &mut got_units[channels]);
+                    start = end;
+                }
+                check(&format!("pointwise units cut at {cuts:?} {w:?}"), &got_units, &want, &mag);
+            }
+        }
         check(&format!("conv {w:?} act {act:?}"), &got_conv, &want, &mag);
     }
 
@@ -162,6 +177,7 @@ mod simd {
         // MobileNet-sized: many row blocks and panels, the classifier's single row with a ragged last panel.
         conv_case(&mut rng, &win(28, 28, 128, 256, 1, 1, true).unwrap(), ACTIVATIONS[1]);
         conv_case(&mut rng, &win(1, 1, 1024, 1001, 1, 1, true).unwrap(), ACTIVATIONS[0]);
+        conv_case(&mut rng, &win(1, 1, 64, 1000, 1, 1, true).unwrap(), ACTIVATIONS[2]);
     }
 
     #[wasm_bindgen_test::wasm_bindgen_test]

@@ -133,6 +133,13 @@ pub fn run_f32(layers: &[Planned<F32Layer>], arena: &mut Arena<f32>, mut observe
             F32Layer::Depthwise { filter, bias, act_min, act_max } => {
                 split(output, &|w, i, o| kf32::depthwise_conv2d_ref(w, i, filter, bias, *act_min, *act_max, o))
             }
+            // One output pixel (the classifier): split by 16-channel units instead of pixels.
+            #[cfg(target_arch = "wasm32")]
+            F32Layer::Pointwise { weights, act_min, act_max } if w.out_h * w.out_w == 1 => {
+                parallel::for_each_channel_block(w.out_c, 2 * kf32::PANEL_WIDTH, super::work_of(l), output, |u, o| {
+                    kf32::pointwise_channel_units_simd128(w, input, weights, *act_min, *act_max, u, o)
+                })
+            }
             #[cfg(target_arch = "wasm32")]
             F32Layer::Pointwise { weights, act_min, act_max } => {
                 split(output, &|w, i, o| kf32::pointwise_conv2d_simd128(w, i, weights, *act_min, *act_max, o))

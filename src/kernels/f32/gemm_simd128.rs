@@ -20,6 +20,7 @@ use super::packing::{PackedGemm, PANEL_WIDTH};
 use super::simd::{clamp, load, load_splat, madd, store, store_partial};
 use crate::kernels::Window2d;
 use core::arch::wasm32::*;
+use core::ops::Range;
 
 /// Rows per tile on a lone last panel (and the granularity of row blocks).
 const MR: usize = 4;
@@ -124,7 +125,18 @@ unsafe fn tile<const R: usize, const P: usize>(
 /// Every run of the `m` rows of `a` readable (`a.segments·a.run == w.k()`); `c` holds `m` rows of `w.n()`
 /// writable floats, `ldc` apart.
 pub(crate) unsafe fn gemm(m: usize, a: &Lhs, w: &PackedGemm, lo: f32, hi: f32, c: *mut f32, ldc: usize) {
+    gemm_units(m, a, w, lo, hi, c, ldc, 0..w.channel_units())
+}
+
+/// [`gemm`] for the output channels of channel units `units` only (see [`PackedGemm::channel_units`]); `c` is
+/// still where channel 0 of row 0 would be.
+///
+/// # Safety
+/// As [`gemm`], for the columns of those units.
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_units(m: usize, a: &Lhs, w: &PackedGemm, lo: f32, hi: f32, c: *mut f32, ldc: usize, units: Range<usize>) {
     debug_assert_eq!(a.segments * a.run, w.k());
+    debug_assert!(units.end <= w.channel_units());
     let (lo, hi) = (f32x4_splat(lo), f32x4_splat(hi));
     // Balanced blocks: the same number of whole tiles in each (a tail block of a few rows would stream all the
     // weights again for little work).
@@ -136,7 +148,7 @@ pub(crate) unsafe fn gemm(m: usize, a: &Lhs, w: &PackedGemm, lo: f32, hi: f32, c
         let i1 = (i0 + block).min(m);
         // 2 rows × 2 panels: per step 4 weight loads and 2 broadcasts feed 16 multiply-adds, the best ratio that
         // fits V8's registers (broadcasts compete with the arithmetic for the FP ports on x86).
-        for q in 0..w.pair_count() {
+        for q in units.start..units.end.min(w.pair_count()) {
             let (pair, p) = (w.pair(q).as_ptr(), 2 * q);
             let mut i = i0;
             while i + 2 <= i1 {
@@ -148,7 +160,7 @@ pub(crate) unsafe fn gemm(m: usize, a: &Lhs, w: &PackedGemm, lo: f32, hi: f32, c
             }
         }
         // An odd last panel: 4 rows × 1 panel.
-        if let Some(panel) = w.odd_panel() {
+        if let Some(panel) = w.odd_panel().filter(|_| units.end > w.pair_count()) {
             let (panel, p) = (panel.as_ptr(), w.panel_count() - 1);
             let mut i = i0;
             while i + MR <= i1 {
@@ -199,6 +211,35 @@ pub fn pointwise_conv2d_simd128(
     assert!(weights.k() == w.in_c && weights.n() == w.out_c, "pointwise: weights do not match the window");
     assert!(input.len() == w.input_len() && output.len() == w.output_len(), "pointwise: buffer sizes");
     gemm_simd128(w.out_h * w.out_w, input, w.in_c, weights, act_min, act_max, output, w.out_c);
+}
+
+/// Output channel units `units` (16 channels each, see [`PackedGemm::channel_units`]) of a pointwise convolution
+/// with one output pixel (the classifier), into `output` (those channels only), so a team can share out the
+/// classifier's weights, the largest of the network. Bit-identical to the same channels of
+/// [`pointwise_conv2d_simd128`]: each output is the same sum in the same order.
+///
+/// # Panics
+/// If `w` is not a one-pixel pointwise window or the slices, `units` or `weights` disagree with it.
+pub fn pointwise_channel_units_simd128(
+    w: &Window2d,
+    input: &[f32],
+    weights: &PackedGemm,
+    act_min: f32,
+    act_max: f32,
+    units: Range<usize>,
+    output: &mut [f32],
+) {
+    assert!(is_pointwise(w) && w.out_h * w.out_w == 1, "pointwise units: not a one-pixel pointwise window");
+    assert!(weights.k() == w.in_c && weights.n() == w.out_c, "pointwise units: weights do not match the window");
+    let width = 2 * PANEL_WIDTH;
+    let channels = units.start * width..(units.end * width).min(w.out_c);
+    assert!(units.end <= weights.channel_units() && channels.start < channels.end, "pointwise units: bad range");
+    assert!(input.len() == w.in_c && output.len() == channels.len(), "pointwise units: buffer sizes");
+    // The kernel addresses channel j at `c + j`: `c` is placed `channels.start` before `output`, inside the same
+    // layer output buffer, and only channels of `units` are written.
+    let c = output.as_mut_ptr().wrapping_sub(channels.start);
+    // SAFETY: one row of `k` readable floats; the columns of `units` are exactly `output`.
+    unsafe { gemm_units(1, &Lhs::matrix(input.as_ptr(), w.in_c, w.in_c), weights, act_min, act_max, c, w.out_c, units) }
 }
 
 /// Whether a convolution window is a plain pointwise one (the GEMM runs on the input as it is).

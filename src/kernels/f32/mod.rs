@@ -39,7 +39,7 @@ pub use conv_simd128::{conv2d_simd128, conv2d_simd128_supported};
 #[cfg(target_arch = "wasm32")]
 pub use depthwise_simd128::depthwise_conv2d_simd128;
 #[cfg(target_arch = "wasm32")]
-pub use gemm_simd128::{gemm_simd128, is_pointwise, pointwise_conv2d_simd128};
+pub use gemm_simd128::{gemm_simd128, is_pointwise, pointwise_channel_units_simd128, pointwise_conv2d_simd128};
 
 /// TFLite `ActivationFunctionWithMinMax`: `std::min(std::max(x, min), max)`, i.e. `x < min ? min : x`, then
 /// `max < y ? max : y`. Differs from `f32::clamp` only for NaN, which passes through (as in C++) instead of panicking

@@ -78,6 +78,12 @@ impl PackedGemm {
         self.panel_count() / 2
     }
 
+    /// Units of 16 output channels that can be computed on their own: each panel pair, then an odd last panel
+    /// (which holds the last `n mod 16 ≤ 8` channels). `ceil(n / 16)`.
+    pub fn channel_units(&self) -> usize {
+        self.panel_count().div_ceil(2)
+    }
+
     /// Panels `2q` and `2q+1`: `k` rows of 16 weights.
     pub fn pair(&self, q: usize) -> &[f32] {
         &self.data[q * 2 * self.k * PANEL_WIDTH..][..2 * self.k * PANEL_WIDTH]
