@@ -146,7 +146,7 @@ fn per_group<const R: usize>(tile: &[PixelGroup]) -> &[[PixelGroup; R]] {
 }
 
 /// The register tile, `R` pixels × 8 channels, once per weight tile: accumulate over every group, then
-/// requantise and store. Typed slices (not raw pointers) let LLVM fold the constant offsets into the loads.
+/// requantise and store.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn micro<const R: usize, const GENERAL: bool>(
@@ -189,20 +189,30 @@ fn accumulate<const R: usize, const GENERAL: bool>(
     xi: &[v128; R],
     s: &StageVec,
 ) -> [v128; R] {
-    let load = |v: &[i16; 8]| unsafe { v128_load(v as *const [i16; 8] as *const v128) };
-    let splat = |w: &u32| unsafe { v128_load32_splat(w) };
     let bias: &[i32; GEMM_NR] = bias[..GEMM_NR].try_into().expect("a tile of bias");
     // SAFETY: 4 + 4 values of `bias`.
     let (bias0, bias1) = unsafe { (v128_load(bias.as_ptr() as *const v128), v128_load(bias[4..].as_ptr() as *const v128)) };
     let mut acc: [[v128; 2]; R] = core::array::from_fn(|r| [i32x4_sub(bias0, xi[r]), i32x4_sub(bias1, xi[r])]);
-    for (a, w) in tile.iter().zip(weights) {
-        let (p0, q0, p1, q1) = (load(&w[0]), load(&w[1]), load(&w[2]), load(&w[3]));
-        for r in 0..R {
-            let even = splat(&a[r][0]);
-            let odd = splat(&a[r][1]);
-            acc[r][0] = i32x4_add(acc[r][0], i32x4_dot_i16x8(i16x8_add(even, p0), i16x8_add(odd, q0)));
-            acc[r][1] = i32x4_add(acc[r][1], i32x4_dot_i16x8(i16x8_add(even, p1), i16x8_add(odd, q1)));
+    assert!(weights.len() >= tile.len());
+    // Addresses are carried as integers and cast back at each load (as in the f32 GEMM): LLVM then folds the
+    // constant offsets into the loads' offset immediates, where with slice indexing it emitted an `i32.add` per
+    // load that V8 executes as written.
+    let (mut wp, mut ap) = (weights.as_ptr() as usize, tile.as_ptr() as usize);
+    for _ in 0..tile.len() {
+        let w = wp as *const v128;
+        // SAFETY: one `WeightGroup` (4 vectors) at `wp` and one `[PixelGroup; R]` at `ap`: both advance one group
+        // per iteration, `tile.len()` times, inside `tile` and `weights` (at least as long, asserted above).
+        unsafe {
+            let (p0, q0, p1, q1) = (v128_load(w), v128_load(w.add(1)), v128_load(w.add(2)), v128_load(w.add(3)));
+            for (r, acc) in acc.iter_mut().enumerate() {
+                let a = (ap as *const u32).add(2 * r);
+                let (even, odd) = (v128_load32_splat(a), v128_load32_splat(a.add(1)));
+                acc[0] = i32x4_add(acc[0], i32x4_dot_i16x8(i16x8_add(even, p0), i16x8_add(odd, q0)));
+                acc[1] = i32x4_add(acc[1], i32x4_dot_i16x8(i16x8_add(even, p1), i16x8_add(odd, q1)));
+            }
         }
+        wp += core::mem::size_of::<WeightGroup>();
+        ap += R * core::mem::size_of::<PixelGroup>();
     }
     let m = s.multiplier();
     core::array::from_fn(|r| s.finish8::<GENERAL>(acc[r][0], acc[r][1], m))
