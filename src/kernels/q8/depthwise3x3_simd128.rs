@@ -83,7 +83,6 @@ impl<'a> Pixel<'a> {
     unsafe fn slide<const GENERAL: bool, const S: usize>(&self, rows: &[*const u8; 3], x: usize, count: usize, out: &mut [u8]) {
         let c = self.channels;
         let out = out.as_mut_ptr();
-        let m = self.stage.multiplier();
         for ch in (0..c).step_by(8) {
             let w = self.weights.as_ptr().add((ch / 8) * GROUP_LEN) as *const v128;
             let bias = self.bias.as_ptr().add(ch) as *const v128;
@@ -107,7 +106,7 @@ impl<'a> Pixel<'a> {
                 let row2 = bottom.add(first * c);
                 pair8(&mut acc, load(row2), load(row2.add(c)), w.add(6));
                 pair8(&mut acc, load(row2.add(2 * c)), i32x4_splat(0), w.add(8));
-                v128_store64_lane::<0>(self.stage.finish8::<GENERAL>(acc[0], acc[1], m), out.add(i * c + ch) as *mut u64);
+                v128_store64_lane::<0>(self.stage.finish8::<GENERAL>(acc[0], acc[1]), out.add(i * c + ch) as *mut u64);
                 if S == 2 {
                     left = right;
                 } else {
@@ -159,7 +158,7 @@ impl<'a> Pixel<'a> {
         pair8(&mut acc, load(2), load(5), w.add(4));
         pair8(&mut acc, load(6), load(7), w.add(6));
         pair8(&mut acc, load(8), i32x4_splat(0), w.add(8));
-        self.stage.finish8::<GENERAL>(acc[0], acc[1], self.stage.multiplier())
+        self.stage.finish8::<GENERAL>(acc[0], acc[1])
     }
 }
 

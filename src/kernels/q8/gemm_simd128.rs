@@ -214,8 +214,7 @@ fn accumulate<const R: usize, const GENERAL: bool>(
         wp += core::mem::size_of::<WeightGroup>();
         ap += R * core::mem::size_of::<PixelGroup>();
     }
-    let m = s.multiplier();
-    core::array::from_fn(|r| s.finish8::<GENERAL>(acc[r][0], acc[r][1], m))
+    core::array::from_fn(|r| s.finish8::<GENERAL>(acc[r][0], acc[r][1]))
 }
 
 /// The last, partial tile of channels (`n` not a multiple of 8: the classifier's 1001).

@@ -73,19 +73,20 @@ impl StageVec {
         self.general
     }
 
-    /// The multiplier, re-read through `black_box` so that LLVM cannot hoist its sign extension out of the loop
-    /// around the output stage: with the extension computed elsewhere it no longer recognises
-    /// `i64x2.extmul_{low,high}_i32x4_s` and emits a full `i64x2.mul`, which engines emulate at several times the
-    /// cost. Fetch it once per group of [`StageVec::scale`] calls.
+    /// The multiplier, re-read through `black_box` so that LLVM cannot hoist its sign extension out of the block
+    /// of the multiplies: with the extension computed in another block it no longer recognises
+    /// `i64x2.extmul_{low,high}_i32x4_s` and emits `i64x2.extend` + a full `i64x2.mul`, which V8 emulates on x64
+    /// with three multiplies and five more instructions. [`StageVec::finish8`] fetches it once per call (a stack
+    /// store and load): fetched once per loop, it was hoisted in the depthwise row loop and the 3-row GEMM tile.
     #[inline(always)]
-    pub fn multiplier(&self) -> v128 {
+    fn multiplier(&self) -> v128 {
         core::hint::black_box(self.multiplier)
     }
 
     /// Requantised values plus the output zero point, still `i32` (steps 1–3 and the add of step 4). `GENERAL`
-    /// must be [`StageVec::needs_general_form`], `m` [`StageVec::multiplier`].
+    /// must be [`StageVec::needs_general_form`], `m` [`StageVec::multiplier`] fetched in the same block.
     #[inline(always)]
-    pub fn scale<const GENERAL: bool>(&self, acc: v128, m: v128) -> v128 {
+    fn scale<const GENERAL: bool>(&self, acc: v128, m: v128) -> v128 {
         let x = if GENERAL { i32x4_shl(acc, self.left) } else { acc };
         let lo = i64x2_extmul_low_i32x4(x, m);
         let hi = i64x2_extmul_high_i32x4(x, m);
@@ -105,10 +106,10 @@ impl StageVec {
         }
     }
 
-    /// Eight finished output bytes (low half of the result; the high half repeats them); `m` is
-    /// [`StageVec::multiplier`].
+    /// Eight finished output bytes (low half of the result; the high half repeats them).
     #[inline(always)]
-    pub fn finish8<const GENERAL: bool>(&self, a: v128, b: v128, m: v128) -> v128 {
+    pub fn finish8<const GENERAL: bool>(&self, a: v128, b: v128) -> v128 {
+        let m = self.multiplier();
         let ab = self.clamp(i16x8_narrow_i32x4(self.scale::<GENERAL>(a, m), self.scale::<GENERAL>(b, m)));
         low_bytes(ab, ab)
     }
