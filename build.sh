@@ -81,6 +81,7 @@ cmd_build() {
   wasm-pack build --release --target web --out-dir pkg/web --out-name mobilenet_wasm --no-pack
   build_threads
   build_relaxed
+  check_no_i64x2_mul pkg/web pkg/web-threads pkg/web-relaxed
   local raw gz
   raw=$(stat -c %s pkg/web/mobilenet_wasm_bg.wasm); gz=$(gzip -9 -c pkg/web/mobilenet_wasm_bg.wasm | wc -c)
   log "wasm: $raw bytes raw, $gz bytes gzip"
@@ -113,6 +114,21 @@ build_relaxed() {
   log "building wasm (simd128 + relaxed-simd, --target web) into pkg/web-relaxed"
   RUSTFLAGS="$RELAXED_RUSTFLAGS" CARGO_TARGET_DIR=target-relaxed \
     wasm-pack build --release --target web --out-dir pkg/web-relaxed --out-name mobilenet_wasm --no-pack
+}
+
+# V8 on x64 has no 64-bit lane multiply and emulates `i64x2.mul` with eight instructions. The kernels only need
+# `i64x2.extmul_*_i32x4_s`; LLVM emits a full `i64x2.mul` instead when a sign extension ends up in another block
+# (src/kernels/q8/requant_simd128.rs, `StageVec::multiplier`), which cost up to 5 % of a whole network. Fail then.
+check_no_i64x2_mul() {
+  local dir n
+  for dir in "$@"; do
+    n=$(wasm-dis "$dir/mobilenet_wasm_bg.wasm" | grep -c 'i64x2\.mul' || true)
+    if [ "$n" != 0 ]; then
+      log "ERROR: $dir/mobilenet_wasm_bg.wasm has $n i64x2.mul (an extmul pattern was lost; see StageVec::multiplier)"
+      exit 1
+    fi
+  done
+  log "no i64x2.mul in the wasm builds"
 }
 
 # The npm package: js/ (loader, worker, API, types) + every wasm build present in pkg/ → pkg/npm, packed into
