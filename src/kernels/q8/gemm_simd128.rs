@@ -23,24 +23,34 @@ const TO_PAIRS: v128 = u8x16(0, 0xff, 2, 0xff, 1, 0xff, 3, 0xff, 4, 0xff, 6, 0xf
 pub fn pack_a_row(a: &[u8], tile: &mut [MaybeUninit<PixelGroup>], r: usize, rows: usize, groups: usize) -> i32 {
     assert!(tile.len() >= groups * rows && a.len() <= groups * 4 && r < rows);
     let mut xi = i32x4_splat(0);
+    let chunks = a.chunks_exact(8);
+    let rest = chunks.remainder();
+    let whole = chunks.len();
+    // Whole chunks through integer addresses, as the micro-kernel reads them: no bounds check or index multiply per
+    // store. Group g of row r is `tile[g·rows + r]`; chunk j fills groups 2j and 2j + 1 (both < groups, as
+    // 8j + 8 <= a.len() <= 4·groups).
+    let stride = rows * core::mem::size_of::<PixelGroup>();
+    let (src, mut dst) = (a.as_ptr() as usize, tile.as_mut_ptr() as usize + r * core::mem::size_of::<PixelGroup>());
+    for j in 0..whole {
+        // SAFETY: 8 readable bytes at `a[8j..]`; two 8-byte groups of `tile` inside `groups · rows` (asserted above).
+        unsafe {
+            let v = i8x16_swizzle(v128_load64_zero((src + 8 * j) as *const u64), TO_PAIRS);
+            // ξ: lanes (a0, a2)·(a1, a3) and (a4, a6)·(a5, a7); the shifted-in zeros give 0 in lanes 1 and 3.
+            xi = i32x4_add(xi, i32x4_dot_i16x8(v, u64x2_shr(v, 32)));
+            v128_store64_lane::<0>(v, dst as *mut u64);
+            v128_store64_lane::<1>(v, (dst + stride) as *mut u64);
+        }
+        dst += 2 * stride;
+    }
     let store = |tile: &mut [MaybeUninit<PixelGroup>], v: v128, g: usize| store_group(tile, v, g, r, rows);
     let mut step = |tile: &mut [MaybeUninit<PixelGroup>], bytes: v128, g: usize| {
         let v = i8x16_swizzle(bytes, TO_PAIRS);
-        // ξ: lanes (a0, a2)·(a1, a3) and (a4, a6)·(a5, a7); the shifted-in zeros give 0 in lanes 1 and 3.
         xi = i32x4_add(xi, i32x4_dot_i16x8(v, u64x2_shr(v, 32)));
         store(tile, v, g);
         if g + 1 < groups {
             store(tile, v, g + 1);
         }
     };
-    let chunks = a.chunks_exact(8);
-    let rest = chunks.remainder();
-    let whole = chunks.len();
-    for (j, chunk) in chunks.enumerate() {
-        // SAFETY: reads the 8 bytes of `chunk`.
-        let bytes = unsafe { v128_load64_zero(chunk.as_ptr() as *const u64) };
-        step(tile, bytes, 2 * j);
-    }
     let mut g = 2 * whole;
     if g < groups {
         let mut padded = [0u8; 16];
