@@ -104,6 +104,13 @@ const MIN_WORK_PER_TEAM_BLOCK: usize = 100_000;
 #[cfg(feature = "threads")]
 const TEAM_BLOCKS_PER_THREAD: usize = 3;
 
+/// Blocks a team splits a layer of `work` multiply-adds into: a few per thread, none smaller than
+/// [`MIN_WORK_PER_TEAM_BLOCK`] (callers also cap it by what the layer can be cut into).
+#[cfg(feature = "threads")]
+fn team_blocks(work: usize) -> usize {
+    (threads() * TEAM_BLOCKS_PER_THREAD).min(work / MIN_WORK_PER_TEAM_BLOCK).min(team::MAX_BLOCKS)
+}
+
 /// Run `kernel(window, input, output)` over `w` (`work` multiply-adds), split into blocks across the team when
 /// this thread leads one and the layer is large enough. Each block gets its sub-window, the input elements it
 /// reads, and the output elements it writes.
@@ -114,7 +121,7 @@ where
 {
     #[cfg(feature = "threads")]
     if let Some(team) = team::Team::current() {
-        let blocks = (threads() * TEAM_BLOCKS_PER_THREAD).min(work / MIN_WORK_PER_TEAM_BLOCK).min(team::MAX_BLOCKS);
+        let blocks = team_blocks(work);
         return run_team_blocks(team, w, blocks, input, output, &kernel);
     }
     // Outside a team (no threads, a small network, or observed runs) the layer runs whole on this thread.
@@ -135,7 +142,7 @@ where
     let units = channels.div_ceil(unit);
     #[cfg(feature = "threads")]
     if let Some(team) = team::Team::current() {
-        let blocks = (threads() * TEAM_BLOCKS_PER_THREAD).min(work / MIN_WORK_PER_TEAM_BLOCK).min(units);
+        let blocks = team_blocks(work).min(units);
         if blocks > 1 {
             let out = SharedOut(output.as_mut_ptr(), output.len());
             let block = |b: usize| {
