@@ -17,11 +17,16 @@
 //! product pair fits `i32`.
 //!
 //! ## Layouts (`k` padded to a multiple of 4 with `a = b = 0`, which adds nothing to any sum)
-//! - `A` tile, `rows` pixels: for group `g` of four `k`, row `r`: the two `i16` pairs `[(a0, a2), (a1, a3)]`, each
-//!   in one `u32` (low half first), at `g·rows + r`, so the kernel splats each pair with one 32-bit load.
+//! - `A` tile, `rows` pixels: for group `g` of four `k`, row `r`: the values as `i16`, in order — the pairs
+//!   `(a0, a1)` and `(a2, a3)`, each in one `u32` (low half first) — at `g·rows + r`, so packing is one widening
+//!   load and the kernel splats each pair with one 32-bit load. The pairing of the sum above is `(a0, a2)` and
+//!   `(a1, a3)`: `ξ = a0·a2 + a1·a3`.
 //! - `B`, per tile of [`GEMM_NR`] = 8 channels, per group: `[P, Q]` for channels 0..4 then for 4..8, where for each
-//!   channel `P` holds `(b1, b3)` and `Q` holds `(b0, b2)`, so `(a0 + b1, a2 + b3)·(a1 + b0, a3 + b2)` is one
+//!   channel `P` holds `(b2, b3)` and `Q` holds `(b0, b1)`, so `(a0 + b2, a1 + b3)·(a2 + b0, a3 + b1)` is one
 //!   `i32x4.dot_i16x8_s` lane.
+//! - The RGB stem (3×3 filter over 3 channels, `k` = 27) takes its `k` in another order, [`stem_k`]: the first 8
+//!   values of each filter row (24 contiguous input bytes: 3 widening loads), then the 3 rows' ninth values. The
+//!   order of `k` is free as long as `A` and `B` agree.
 
 use super::output_stage::OutputStage;
 use super::ConvQuant;
@@ -79,8 +84,10 @@ impl PackedConv {
         let tiles = n.div_ceil(GEMM_NR);
         let zw = q.filter_zero_point;
         let zx = q.input_zero_point;
-        // b(k, n), zero outside the real filter.
+        let stem = is_rgb_stem(w);
+        // b(k, n) in packing order, zero outside the real filter.
         let b = |kk: usize, nn: usize| -> i32 {
+            let kk = if stem { stem_k(kk) } else { kk };
             if kk < k && nn < n {
                 i32::from(filter[nn * k + kk]) - zw
             } else {
@@ -96,7 +103,7 @@ impl PackedConv {
             for g in 0..groups {
                 let kk = 4 * g;
                 sum_b += b(kk, nn) + b(kk + 1, nn) + b(kk + 2, nn) + b(kk + 3, nn);
-                eta += b(kk, nn) * b(kk + 1, nn) + b(kk + 2, nn) * b(kk + 3, nn);
+                eta += b(kk, nn) * b(kk + 2, nn) + b(kk + 1, nn) * b(kk + 3, nn);
             }
             let bias_n = bias.get(nn).copied().unwrap_or(0);
             *f = bias_n.wrapping_sub(zx.wrapping_mul(sum_b)).wrapping_sub(eta);
@@ -110,9 +117,9 @@ impl PackedConv {
                         let kk = 4 * g;
                         // |b| <= 255: the casts are exact.
                         group[2 * half][2 * c..2 * c + 2]
-                            .copy_from_slice(&[b(kk + 1, nn) as i16, b(kk + 3, nn) as i16]);
+                            .copy_from_slice(&[b(kk + 2, nn) as i16, b(kk + 3, nn) as i16]);
                         group[2 * half + 1][2 * c..2 * c + 2]
-                            .copy_from_slice(&[b(kk, nn) as i16, b(kk + 2, nn) as i16]);
+                            .copy_from_slice(&[b(kk, nn) as i16, b(kk + 1, nn) as i16]);
                     }
                 }
             }
@@ -143,6 +150,22 @@ impl PackedConv {
     }
 }
 
+/// The RGB stem's shape: a 3×3 filter over 3 input channels, packed in [`stem_k`] order.
+fn is_rgb_stem(w: &Window2d) -> bool {
+    (w.kernel_h, w.kernel_w, w.in_c) == (3, 3, 3)
+}
+
+/// The stem's `k` (`9·fy + 3·fx + c`, HWC order within the filter) at packing position `kk`: positions 0..24 are
+/// the first 8 values of filter rows 0, 1, 2; 24..27 are the rows' ninth values; 27 is padding (returned as 27,
+/// outside the filter).
+pub(super) const fn stem_k(kk: usize) -> usize {
+    match kk {
+        0..24 => 9 * (kk / 8) + kk % 8,
+        24..27 => 9 * (kk - 24) + 8,
+        _ => 27,
+    }
+}
+
 /// A 1×1, stride-1, unpadded window reads its `A` rows straight from the input.
 fn reads_pixels_in_place(w: &Window2d) -> bool {
     (w.kernel_h, w.kernel_w, w.stride_h, w.stride_w, w.pad_top, w.pad_left) == (1, 1, 1, 1, 0, 0)
@@ -167,6 +190,8 @@ pub fn conv2d_packed(w: &Window2d, p: &PackedConv, input: &[u8], output: &mut [u
     let mut xi = [0i32; GEMM_MR];
     let stage = kernel::stage(&p.stage);
     let mut gather = Im2col::new(w, p.input_zero_point);
+    // The next pixel's position, kept in locals (registers) rather than in `gather` (linear memory).
+    let (mut oy, mut ox) = (0, 0);
     let mut m = 0;
     while m < pixels {
         let rows = mr.min(pixels - m);
@@ -175,7 +200,12 @@ pub fn conv2d_packed(w: &Window2d, p: &PackedConv, input: &[u8], output: &mut [u
             xi[r] = if in_place {
                 kernel::pack_a_row(&input[(m + r) * k..][..k], tile, r, rows, groups)
             } else {
-                gather.pack_next(input, tile, r, rows, groups)
+                let xi = gather.pack(input, oy, ox, tile, r, rows, groups);
+                ox += 1;
+                if ox == w.out_w {
+                    (oy, ox) = (oy + 1, 0);
+                }
+                xi
             };
         }
         // SAFETY: the loop above wrote all `groups · rows` values (`pack_a_row` writes every group of its row).
@@ -203,7 +233,7 @@ pub fn conv2d_packed_channel_tiles(w: &Window2d, p: &PackedConv, input: &[u8], t
     let xi = if reads_pixels_in_place(w) {
         kernel::pack_a_row(input, tile, 0, 1, groups)
     } else {
-        Im2col::new(w, p.input_zero_point).pack_next(input, tile, 0, 1, groups)
+        Im2col::new(w, p.input_zero_point).pack(input, 0, 0, tile, 0, 1, groups)
     };
     // SAFETY: `pack_a_row` writes every group of its row.
     let packed = unsafe { &*(tile as *const [MaybeUninit<PixelGroup>] as *const [PixelGroup]) };
@@ -213,14 +243,12 @@ pub fn conv2d_packed_channel_tiles(w: &Window2d, p: &PackedConv, input: &[u8], t
     kernel::tiles(1, packed, weights, bias, &[xi], &kernel::stage(&p.stage), output, len, 0);
 }
 
-/// Gathers the `k` values of each output pixel in turn (raster order) for a general window; taps outside the
-/// image read `zx`. A filter row whose taps are all inside the image is one contiguous span of the HWC input.
+/// Gathers the `k` values of an output pixel for a general window; taps outside the image read `zx`. A filter row
+/// whose taps are all inside the image is one contiguous span of the HWC input.
 struct Im2col<'w> {
     w: &'w Window2d,
     zx: u8,
-    oy: usize,
-    ox: usize,
-    /// The RGB stem (3×3 filter, 3 input channels): interior pixels are packed straight from three 16-byte loads.
+    /// The RGB stem (3×3 filter, 3 input channels): interior pixels are packed straight from the input rows.
     stem: bool,
     /// `k` values, plus room for the 16-byte stores of `kernel::copy_span`.
     row: [u8; MAX_GEMM_K + 16],
@@ -228,34 +256,38 @@ struct Im2col<'w> {
 
 impl<'w> Im2col<'w> {
     fn new(w: &'w Window2d, zx: u8) -> Self {
-        let stem = (w.kernel_h, w.kernel_w, w.in_c) == (3, 3, 3);
-        Im2col { w, zx, oy: 0, ox: 0, stem, row: [0; MAX_GEMM_K + 16] }
+        Im2col { w, zx, stem: is_rgb_stem(w), row: [0; MAX_GEMM_K + 16] }
     }
 
-    /// Pack the next pixel as row `r` of a `rows`-pixel tile; returns its `ξ`.
-    fn pack_next(
+    /// Pack output pixel (`oy`, `ox`) as row `r` of a `rows`-pixel tile; returns its `ξ`.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn pack(
         &mut self,
         input: &[u8],
+        oy: usize,
+        ox: usize,
         tile: &mut [MaybeUninit<PixelGroup>],
         r: usize,
         rows: usize,
         groups: usize,
     ) -> i32 {
         let w = self.w;
-        let (oy, ox) = (self.oy, self.ox);
-        self.ox += 1;
-        if self.ox == w.out_w {
-            (self.ox, self.oy) = (0, oy + 1);
-        }
         let iy0 = (oy * w.stride_h).wrapping_sub(w.pad_top);
         let ix0 = (ox * w.stride_w).wrapping_sub(w.pad_left);
         if self.stem {
             let inside = iy0 < w.in_h && iy0 + 3 <= w.in_h && ix0 < w.in_w && ix0 + 3 <= w.in_w;
             let start = |fy: usize| ((iy0 + fy) * w.in_w + ix0) * 3;
-            // Each filter row is read with a 16-byte load: the last must not run past the input.
-            if inside && start(2) + 16 <= input.len() {
+            if inside {
                 return kernel::pack_stem(input, [start(0), start(1), start(2)], tile, r, rows);
             }
+            // A border pixel: gathered in filter order, then put in packing order.
+            let a = self.gather(input, iy0, ix0);
+            let mut ordered = [0u8; 27];
+            for (kk, v) in ordered.iter_mut().enumerate() {
+                *v = a[stem_k(kk)];
+            }
+            return kernel::pack_a_row(&ordered, tile, r, rows, groups);
         }
         let a = self.gather(input, iy0, ix0);
         kernel::pack_a_row(a, tile, r, rows, groups)
@@ -335,8 +367,8 @@ mod portable {
         *s
     }
 
-    /// [`pack_a_row`] of a stem pixel (3×3 filter over RGB, `k` = 27) whose filter row `fy` is the 9 bytes at
-    /// `input[starts[fy]..]`.
+    /// [`pack_a_row`] of a stem pixel (3×3 filter over RGB, `k` = 27, in [`stem_k`](super::stem_k) order) whose
+    /// filter row `fy` is the 9 bytes at `input[starts[fy]..]`.
     pub fn pack_stem(
         input: &[u8],
         starts: [usize; 3],
@@ -345,8 +377,9 @@ mod portable {
         rows: usize,
     ) -> i32 {
         let mut a = [0u8; 27];
-        for (fy, start) in starts.into_iter().enumerate() {
-            a[9 * fy..9 * fy + 9].copy_from_slice(&input[start..start + 9]);
+        for (kk, v) in a.iter_mut().enumerate() {
+            let k = super::stem_k(kk);
+            *v = input[starts[k / 9] + k % 9];
         }
         pack_a_row(&a, tile, r, rows, 7)
     }
@@ -357,8 +390,8 @@ mod portable {
         let mut xi = 0i32;
         for g in 0..groups {
             let q = [at(4 * g), at(4 * g + 1), at(4 * g + 2), at(4 * g + 3)];
-            tile[g * rows + r].write([q[0] | q[2] << 16, q[1] | q[3] << 16]);
-            xi = xi.wrapping_add((q[0] * q[1] + q[2] * q[3]) as i32);
+            tile[g * rows + r].write([q[0] | q[1] << 16, q[2] | q[3] << 16]);
+            xi = xi.wrapping_add((q[0] * q[2] + q[1] * q[3]) as i32);
         }
         xi
     }

@@ -14,10 +14,6 @@ pub(super) fn stage(s: &super::output_stage::OutputStage) -> Stage {
     StageVec::new(s)
 }
 
-/// Byte shuffle taking 8 `u8` values `a0..a7` to the `i16` lanes `[a0, a2, a1, a3, a4, a6, a5, a7]` (indices ≥ 16
-/// select zero).
-const TO_PAIRS: v128 = u8x16(0, 0xff, 2, 0xff, 1, 0xff, 3, 0xff, 4, 0xff, 6, 0xff, 5, 0xff, 7, 0xff);
-
 /// Write pixel `r` of a `rows`-pixel `A` tile (`groups` groups of four `k`; `a` may be shorter than `4·groups`,
 /// the rest reads 0); returns its `ξ`.
 pub fn pack_a_row(a: &[u8], tile: &mut [MaybeUninit<PixelGroup>], r: usize, rows: usize, groups: usize) -> i32 {
@@ -34,66 +30,64 @@ pub fn pack_a_row(a: &[u8], tile: &mut [MaybeUninit<PixelGroup>], r: usize, rows
     for j in 0..whole {
         // SAFETY: 8 readable bytes at `a[8j..]`; two 8-byte groups of `tile` inside `groups · rows` (asserted above).
         unsafe {
-            let v = i8x16_swizzle(v128_load64_zero((src + 8 * j) as *const u64), TO_PAIRS);
-            // ξ: lanes (a0, a2)·(a1, a3) and (a4, a6)·(a5, a7); the shifted-in zeros give 0 in lanes 1 and 3.
-            xi = i32x4_add(xi, i32x4_dot_i16x8(v, u64x2_shr(v, 32)));
+            let v = u16x8_load_extend_u8x8((src + 8 * j) as *const u8);
+            xi = i32x4_add(xi, xi_terms(v));
             v128_store64_lane::<0>(v, dst as *mut u64);
             v128_store64_lane::<1>(v, (dst + stride) as *mut u64);
         }
         dst += 2 * stride;
     }
-    let store = |tile: &mut [MaybeUninit<PixelGroup>], v: v128, g: usize| store_group(tile, v, g, r, rows);
-    let mut step = |tile: &mut [MaybeUninit<PixelGroup>], bytes: v128, g: usize| {
-        let v = i8x16_swizzle(bytes, TO_PAIRS);
-        xi = i32x4_add(xi, i32x4_dot_i16x8(v, u64x2_shr(v, 32)));
-        store(tile, v, g);
-        if g + 1 < groups {
-            store(tile, v, g + 1);
-        }
-    };
     let mut g = 2 * whole;
     if g < groups {
-        let mut padded = [0u8; 16];
+        let mut padded = [0u8; 8];
         padded[..rest.len()].copy_from_slice(rest);
-        // SAFETY: reads the 16 bytes of `padded`.
-        step(tile, unsafe { v128_load(padded.as_ptr() as *const v128) }, g);
+        // SAFETY: reads the 8 bytes of `padded`.
+        let v = unsafe { u16x8_load_extend_u8x8(padded.as_ptr()) };
+        xi = i32x4_add(xi, xi_terms(v));
+        store_group(tile, v, g, r, rows);
+        if g + 1 < groups {
+            store_group(tile, v, g + 1, r, rows);
+        }
         g += 2;
     }
     // Groups beyond the pixel's values (only when a is shorter than the packing): zeros.
     while g < groups {
-        store(tile, i32x4_splat(0), g);
+        store_group(tile, i32x4_splat(0), g, r, rows);
         g += 1;
     }
     i32x4_extract_lane::<0>(xi).wrapping_add(i32x4_extract_lane::<2>(xi))
 }
 
-/// [`pack_a_row`] of a stem pixel (3×3 filter over RGB, `k` = 27, 7 groups) whose filter row `fy` is the 9 bytes
-/// at `input[starts[fy]..]` (16 readable bytes there): `k` = 9·fy + x comes from byte x of row fy, so each packed
-/// vector (two groups, `a[8j + (0, 2, 1, 3, 4, 6, 5, 7)]` as `i16`) is one constant shuffle of at most two rows,
-/// the high byte of each lane masked to 0 (`k` = 27 is padding: also 0).
+/// The `ξ` terms of two packed groups `v` (`i16` lanes `a0..a7`): `a0·a2 + a1·a3` in lane 0, `a4·a6 + a5·a7` in
+/// lane 2 (the zeros shifted in give 0 in lanes 1 and 3).
+#[inline(always)]
+fn xi_terms(v: v128) -> v128 {
+    i32x4_dot_i16x8(v, u64x2_shr(v, 32))
+}
+
+/// [`pack_a_row`] of a stem pixel (3×3 filter over RGB, `k` = 27, 7 groups, in [`stem_k`](super::gemm::stem_k)
+/// order) whose filter row `fy` is the 9 bytes at `input[starts[fy]..]`: groups 0..6 are the first 8 bytes of
+/// each row, one widening load each; group 6 is the rows' ninth bytes and a zero.
 pub fn pack_stem(input: &[u8], starts: [usize; 3], tile: &mut [MaybeUninit<PixelGroup>], r: usize, rows: usize) -> i32 {
-    assert!(tile.len() >= 7 * rows && r < rows && starts.iter().all(|&s| s + 16 <= input.len()));
-    // SAFETY: 16 bytes in bounds at each start, checked above.
-    let [r0, r1, r2] = starts.map(|s| unsafe { v128_load(input.as_ptr().add(s) as *const v128) });
-    let low_bytes = u16x8_splat(0x00ff);
-    // a[8j + p]: j = 0 → row 0 bytes 0..8; j = 1 → a[8] = row 0 byte 8, a[9..16] = row 1 bytes 0..7;
-    // j = 2 → a[16..18] = row 1 bytes 7, 8, a[18..24] = row 2 bytes 0..6; j = 3 → a[24..27] = row 2 bytes 6..9.
-    let v0 = i8x16_shuffle::<0, 0, 2, 0, 1, 0, 3, 0, 4, 0, 6, 0, 5, 0, 7, 0>(r0, r0);
-    let v1 = i8x16_shuffle::<8, 0, 17, 0, 16, 0, 18, 0, 19, 0, 21, 0, 20, 0, 22, 0>(r0, r1);
-    let v2 = i8x16_shuffle::<7, 0, 16, 0, 8, 0, 17, 0, 18, 0, 20, 0, 19, 0, 21, 0>(r1, r2);
-    // a[27] (lane 6 here) is padding: take any byte, masked below together with the high bytes.
-    let v3 = i8x16_shuffle::<6, 0, 8, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>(r2, r2);
-    let pad = u16x8(0xff, 0xff, 0xff, 0, 0, 0, 0, 0);
-    let packed = [v128_and(v0, low_bytes), v128_and(v1, low_bytes), v128_and(v2, low_bytes), v128_and(v3, pad)];
+    assert!(tile.len() >= 7 * rows && r < rows && starts.iter().all(|&s| s + 9 <= input.len()));
+    let stride = rows * core::mem::size_of::<PixelGroup>();
+    let dst = tile.as_mut_ptr() as usize + r * core::mem::size_of::<PixelGroup>();
     let mut xi = i32x4_splat(0);
-    for (j, v) in packed.into_iter().enumerate() {
-        xi = i32x4_add(xi, i32x4_dot_i16x8(v, u64x2_shr(v, 32)));
-        store_group(tile, v, 2 * j, r, rows);
-        if j < 3 {
-            store_group(tile, v, 2 * j + 1, r, rows);
+    for (fy, &s) in starts.iter().enumerate() {
+        // SAFETY: 8 readable bytes at `input[s..]` (asserted); groups 2fy and 2fy + 1 of row r lie in the tile.
+        unsafe {
+            let v = u16x8_load_extend_u8x8(input.as_ptr().add(s));
+            xi = i32x4_add(xi, xi_terms(v));
+            v128_store64_lane::<0>(v, (dst + 2 * fy * stride) as *mut u64);
+            v128_store64_lane::<1>(v, (dst + (2 * fy + 1) * stride) as *mut u64);
         }
     }
-    i32x4_extract_lane::<0>(xi).wrapping_add(i32x4_extract_lane::<2>(xi))
+    let ninth = starts.map(|s| u32::from(input[s + 8]));
+    let last: PixelGroup = [ninth[0] | ninth[1] << 16, ninth[2]];
+    tile[6 * rows + r].write(last);
+    let xi = i32x4_extract_lane::<0>(xi).wrapping_add(i32x4_extract_lane::<2>(xi));
+    // ξ of the last group: a0·a2 + a1·a3 with a3 = 0.
+    xi.wrapping_add((ninth[0] * ninth[2]) as i32)
 }
 
 /// Group `g` of row `r`: the low 8 bytes of `v` for an even `g`, the high 8 for an odd one.
