@@ -13,7 +13,7 @@
 //! filter rows at one column each, so along a stride-1 row the interleaved pair of one input column serves three
 //! outputs in turn (as `fx` = 2, 1, 0) and is built once instead of three times.
 
-use super::output_stage::OutputStage;
+use super::output_stage::{OutputStage, FORM_FLOAT, FORM_GENERAL, FORM_SINGLE};
 use super::ConvQuant;
 use crate::kernels::Window2d;
 
@@ -99,15 +99,15 @@ pub fn depthwise3x3_packed(w: &Window2d, p: &PackedDepthwise3x3, input: &[u8], o
     assert_eq!(input.len(), w.input_len());
     assert_eq!(output.len(), w.output_len());
     let pixel = kernel::Pixel::new(p.channels, &p.weights, &p.bias, &p.stage);
-    if pixel.needs_general_form() {
-        rows::<true>(w, &pixel, input, &p.zero_row, output);
-    } else {
-        rows::<false>(w, &pixel, input, &p.zero_row, output);
+    match pixel.form() {
+        FORM_FLOAT => rows::<FORM_FLOAT>(w, &pixel, input, &p.zero_row, output),
+        FORM_SINGLE => rows::<FORM_SINGLE>(w, &pixel, input, &p.zero_row, output),
+        _ => rows::<FORM_GENERAL>(w, &pixel, input, &p.zero_row, output),
     }
 }
 
-/// Every output row; `GENERAL` is the output stage's [`kernel::Pixel::needs_general_form`].
-fn rows<const GENERAL: bool>(w: &Window2d, pixel: &kernel::Pixel<'_>, input: &[u8], zero_row: &[u8], output: &mut [u8]) {
+/// Every output row; `FORM` is the output stage's form ([`kernel::Pixel::form`]).
+fn rows<const FORM: u8>(w: &Window2d, pixel: &kernel::Pixel<'_>, input: &[u8], zero_row: &[u8], output: &mut [u8]) {
     let c = w.out_c;
     let row_len = w.in_w * c;
     // Output columns whose three taps are all inside the image (as columns).
@@ -131,13 +131,13 @@ fn rows<const GENERAL: bool>(w: &Window2d, pixel: &kernel::Pixel<'_>, input: &[u
                 if ix < w.in_w { rows[t / 3][ix * c..].as_ptr() } else { zero_row.as_ptr() }
             });
             // SAFETY: every tap points at `c` readable bytes (an input pixel or zero points).
-            unsafe { pixel.run::<GENERAL>(&taps, &mut out_row[ox * c..][..c]) };
+            unsafe { pixel.run::<FORM>(&taps, &mut out_row[ox * c..][..c]) };
         }
         if first_inner < inner_end {
             let starts = rows.map(|r| r.as_ptr());
             let (x, count) = ((first_inner * w.stride_w - w.pad_left) * c, inner_end - first_inner);
             // SAFETY: inner columns keep all three taps of each row inside its `row_len` bytes.
-            unsafe { pixel.run_span::<GENERAL>(&starts, x, w.stride_w, count, &mut out_row[first_inner * c..][..count * c]) };
+            unsafe { pixel.run_span::<FORM>(&starts, x, w.stride_w, count, &mut out_row[first_inner * c..][..count * c]) };
         }
     }
 }
@@ -166,31 +166,32 @@ mod portable {
             Pixel { channels, weights, bias, stage }
         }
 
-        pub fn needs_general_form(&self) -> bool {
-            false
+        /// The scalar code has one form (the exact [`OutputStage::apply`]): the parameter is ignored.
+        pub fn form(&self) -> u8 {
+            super::FORM_FLOAT
         }
 
         /// # Safety
         /// `rows[fy] + x` must start three whole pixels of `channels` bytes.
-        pub unsafe fn run_rows<const GENERAL: bool>(&self, rows: &[*const u8; 3], x: usize, out: &mut [u8]) {
+        pub unsafe fn run_rows<const FORM: u8>(&self, rows: &[*const u8; 3], x: usize, out: &mut [u8]) {
             let taps = core::array::from_fn(|t| rows[t / 3].add(x + (t % 3) * self.channels));
-            self.run::<GENERAL>(&taps, out)
+            self.run::<FORM>(&taps, out)
         }
 
         /// `count` consecutive inner output pixels, the first at `x`, the next `stride` pixels on.
         ///
         /// # Safety
         /// As [`Pixel::run_rows`] for each of them.
-        pub unsafe fn run_span<const GENERAL: bool>(&self, rows: &[*const u8; 3], x: usize, stride: usize, count: usize, out: &mut [u8]) {
+        pub unsafe fn run_span<const FORM: u8>(&self, rows: &[*const u8; 3], x: usize, stride: usize, count: usize, out: &mut [u8]) {
             let c = self.channels;
             for i in 0..count {
-                self.run_rows::<GENERAL>(rows, x + i * stride * c, &mut out[i * c..][..c]);
+                self.run_rows::<FORM>(rows, x + i * stride * c, &mut out[i * c..][..c]);
             }
         }
 
         /// # Safety
         /// Every tap must point at `channels` readable bytes.
-        pub unsafe fn run<const GENERAL: bool>(&self, taps: &[*const u8; 9], out: &mut [u8]) {
+        pub unsafe fn run<const FORM: u8>(&self, taps: &[*const u8; 9], out: &mut [u8]) {
             for (ch, o) in out.iter_mut().enumerate().take(self.channels) {
                 let (g, half, lane) = (ch / 8, (ch % 8) / 4, ch % 4);
                 let mut acc = self.bias[ch];

@@ -24,10 +24,9 @@ impl<'a> Pixel<'a> {
         Pixel { channels, weights, bias, stage: StageVec::new(stage) }
     }
 
-    /// Whether the output stage needs its general form (see [`StageVec::needs_general_form`]): pick
-    /// `run::<GENERAL>` accordingly.
-    pub fn needs_general_form(&self) -> bool {
-        self.stage.needs_general_form()
+    /// The output stage's form ([`StageVec::form`]): pick `run::<FORM>` accordingly.
+    pub fn form(&self) -> u8 {
+        self.stage.form()
     }
 
     /// An inner output pixel, whose filter row `fy` covers three whole pixels at `rows[fy] + x`.
@@ -35,11 +34,11 @@ impl<'a> Pixel<'a> {
     /// # Safety
     /// `rows[fy] + x` must start `3 · channels` readable bytes.
     #[inline]
-    pub unsafe fn run_rows<const GENERAL: bool>(&self, rows: &[*const u8; 3], x: usize, out: &mut [u8]) {
+    pub unsafe fn run_rows<const FORM: u8>(&self, rows: &[*const u8; 3], x: usize, out: &mut [u8]) {
         let c = self.channels;
         if c % 8 != 0 {
             let taps = core::array::from_fn(|t| rows[t / 3].add(x + (t % 3) * c));
-            return self.run::<GENERAL>(&taps, out);
+            return self.run::<FORM>(&taps, out);
         }
         assert!(out.len() >= c);
         let out = out.as_mut_ptr();
@@ -47,7 +46,7 @@ impl<'a> Pixel<'a> {
         let (c1, c2) = (c, 2 * c);
         for ch in (0..c).step_by(8) {
             let tap = |t: usize| rows[t / 3].add([0, c1, c2][t % 3] + ch);
-            v128_store64_lane::<0>(self.block8::<GENERAL>(tap, ch), out.add(ch) as *mut u64);
+            v128_store64_lane::<0>(self.block8::<FORM>(tap, ch), out.add(ch) as *mut u64);
         }
     }
 
@@ -60,18 +59,18 @@ impl<'a> Pixel<'a> {
     /// # Safety
     /// As [`Pixel::run_rows`] for each of them.
     #[inline]
-    pub unsafe fn run_span<const GENERAL: bool>(&self, rows: &[*const u8; 3], x: usize, stride: usize, count: usize, out: &mut [u8]) {
+    pub unsafe fn run_span<const FORM: u8>(&self, rows: &[*const u8; 3], x: usize, stride: usize, count: usize, out: &mut [u8]) {
         let c = self.channels;
         assert!(out.len() >= count * c);
         if stride > 2 || c % 8 != 0 || count < 2 {
             for i in 0..count {
-                self.run_rows::<GENERAL>(rows, x + i * stride * c, &mut out[i * c..][..c]);
+                self.run_rows::<FORM>(rows, x + i * stride * c, &mut out[i * c..][..c]);
             }
             return;
         }
         match stride {
-            1 => self.slide::<GENERAL, 1>(rows, x, count, out),
-            _ => self.slide::<GENERAL, 2>(rows, x, count, out),
+            1 => self.slide::<FORM, 1>(rows, x, count, out),
+            _ => self.slide::<FORM, 2>(rows, x, count, out),
         }
     }
 
@@ -80,7 +79,7 @@ impl<'a> Pixel<'a> {
     /// # Safety
     /// As [`Pixel::run_span`].
     #[inline(always)]
-    unsafe fn slide<const GENERAL: bool, const S: usize>(&self, rows: &[*const u8; 3], x: usize, count: usize, out: &mut [u8]) {
+    unsafe fn slide<const FORM: u8, const S: usize>(&self, rows: &[*const u8; 3], x: usize, count: usize, out: &mut [u8]) {
         let c = self.channels;
         let out = out.as_mut_ptr();
         for ch in (0..c).step_by(8) {
@@ -106,7 +105,7 @@ impl<'a> Pixel<'a> {
                 let row2 = bottom.add(first * c);
                 pair8(&mut acc, load(row2), load(row2.add(c)), w.add(6));
                 pair8(&mut acc, load(row2.add(2 * c)), i32x4_splat(0), w.add(8));
-                v128_store64_lane::<0>(self.stage.finish8::<GENERAL>(acc[0], acc[1]), out.add(i * c + ch) as *mut u64);
+                v128_store64_lane::<0>(self.stage.finish8::<FORM>(acc[0], acc[1]), out.add(i * c + ch) as *mut u64);
                 if S == 2 {
                     left = right;
                 } else {
@@ -119,13 +118,13 @@ impl<'a> Pixel<'a> {
     /// # Safety
     /// Every tap must point at `channels` readable bytes.
     #[inline]
-    pub unsafe fn run<const GENERAL: bool>(&self, taps: &[*const u8; 9], out: &mut [u8]) {
+    pub unsafe fn run<const FORM: u8>(&self, taps: &[*const u8; 9], out: &mut [u8]) {
         assert!(out.len() >= self.channels);
         let c = self.channels;
         let out = out.as_mut_ptr();
         let mut ch = 0;
         while ch + 8 <= c {
-            let v = self.block8::<GENERAL>(|t| taps[t].add(ch), ch);
+            let v = self.block8::<FORM>(|t| taps[t].add(ch), ch);
             v128_store64_lane::<0>(v, out.add(ch) as *mut u64);
             ch += 8;
         }
@@ -136,7 +135,7 @@ impl<'a> Pixel<'a> {
             for (copy, &tap) in copies.iter_mut().zip(taps) {
                 core::ptr::copy_nonoverlapping(tap.add(ch), copy.as_mut_ptr(), n);
             }
-            let v = self.block8::<GENERAL>(|t| copies[t].as_ptr(), ch);
+            let v = self.block8::<FORM>(|t| copies[t].as_ptr(), ch);
             let mut tmp = [0u8; 16];
             v128_store(tmp.as_mut_ptr() as *mut v128, v);
             core::ptr::copy_nonoverlapping(tmp.as_ptr(), out.add(ch), n);
@@ -147,7 +146,7 @@ impl<'a> Pixel<'a> {
     /// taps' bytes are interleaved (`punpcklbw`) and widened into the `i16` pairs the packed weights expect.
     /// (Loading each tap widened, `u16x8.load8x8_u`, and interleaving 16-bit lanes measured slower.)
     #[inline(always)]
-    unsafe fn block8<const GENERAL: bool>(&self, tap: impl Fn(usize) -> *const u8, ch: usize) -> v128 {
+    unsafe fn block8<const FORM: u8>(&self, tap: impl Fn(usize) -> *const u8, ch: usize) -> v128 {
         let w = self.weights.as_ptr().add((ch / 8) * GROUP_LEN) as *const v128;
         let bias = self.bias.as_ptr().add(ch) as *const v128;
         let mut acc = [v128_load(bias), v128_load(bias.add(1))];
@@ -158,7 +157,7 @@ impl<'a> Pixel<'a> {
         pair8(&mut acc, load(2), load(5), w.add(4));
         pair8(&mut acc, load(6), load(7), w.add(6));
         pair8(&mut acc, load(8), i32x4_splat(0), w.add(8));
-        self.stage.finish8::<GENERAL>(acc[0], acc[1])
+        self.stage.finish8::<FORM>(acc[0], acc[1])
     }
 }
 

@@ -4,6 +4,7 @@
 //! pixel, splats two 32-bit pairs: 2 `dot`s, 4 `i16` adds and 2 `i32` adds for 32 multiply-adds.
 
 use super::gemm::{copy_small, PixelGroup, WeightGroup, GEMM_NR};
+use super::output_stage::{FORM_FLOAT, FORM_GENERAL, FORM_SINGLE};
 use super::requant_simd128::StageVec;
 use core::arch::wasm32::*;
 use core::mem::MaybeUninit;
@@ -131,14 +132,17 @@ pub fn tiles(
     n: usize,
     first: usize,
 ) {
-    // Every layer of the published MobileNets takes the single-rounding output stage (see `StageVec`).
-    match (rows, stage.needs_general_form()) {
-        (3, false) => micro::<3, false>(per_group(tile), weights, bias, xi, stage, out, n, first),
-        (2, false) => micro::<2, false>(per_group(tile), weights, bias, xi, stage, out, n, first),
-        (1, false) => micro::<1, false>(per_group(tile), weights, bias, xi, stage, out, n, first),
-        (3, true) => micro::<3, true>(per_group(tile), weights, bias, xi, stage, out, n, first),
-        (2, true) => micro::<2, true>(per_group(tile), weights, bias, xi, stage, out, n, first),
-        (1, true) => micro::<1, true>(per_group(tile), weights, bias, xi, stage, out, n, first),
+    // 100 of the 112 layers of the published uint8 MobileNets take the float form, the rest the single rounding.
+    match (rows, stage.form()) {
+        (3, FORM_FLOAT) => micro::<3, FORM_FLOAT>(per_group(tile), weights, bias, xi, stage, out, n, first),
+        (2, FORM_FLOAT) => micro::<2, FORM_FLOAT>(per_group(tile), weights, bias, xi, stage, out, n, first),
+        (1, FORM_FLOAT) => micro::<1, FORM_FLOAT>(per_group(tile), weights, bias, xi, stage, out, n, first),
+        (3, FORM_SINGLE) => micro::<3, FORM_SINGLE>(per_group(tile), weights, bias, xi, stage, out, n, first),
+        (2, FORM_SINGLE) => micro::<2, FORM_SINGLE>(per_group(tile), weights, bias, xi, stage, out, n, first),
+        (1, FORM_SINGLE) => micro::<1, FORM_SINGLE>(per_group(tile), weights, bias, xi, stage, out, n, first),
+        (3, FORM_GENERAL) => micro::<3, FORM_GENERAL>(per_group(tile), weights, bias, xi, stage, out, n, first),
+        (2, FORM_GENERAL) => micro::<2, FORM_GENERAL>(per_group(tile), weights, bias, xi, stage, out, n, first),
+        (1, FORM_GENERAL) => micro::<1, FORM_GENERAL>(per_group(tile), weights, bias, xi, stage, out, n, first),
         _ => unreachable!("GEMM_MR is at most 3"),
     }
 }
@@ -153,7 +157,7 @@ fn per_group<const R: usize>(tile: &[PixelGroup]) -> &[[PixelGroup; R]] {
 /// requantise and store.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn micro<const R: usize, const GENERAL: bool>(
+fn micro<const R: usize, const FORM: u8>(
     tile: &[[PixelGroup; R]],
     weights: &[WeightGroup],
     bias: &[i32],
@@ -171,7 +175,7 @@ fn micro<const R: usize, const GENERAL: bool>(
     // Whole tiles of 8 channels inside the row; a last partial one (n = 1001) is stored through a buffer.
     let full = tiles.min((n - first) / GEMM_NR);
     for (t, (weights, bias)) in weights.chunks_exact(groups).zip(bias.chunks_exact(GEMM_NR)).take(full).enumerate() {
-        let bytes = accumulate::<R, GENERAL>(tile, weights, bias, &xi, s);
+        let bytes = accumulate::<R, FORM>(tile, weights, bias, &xi, s);
         let n0 = first + t * GEMM_NR;
         for (r, bytes) in bytes.into_iter().enumerate() {
             // SAFETY: row `r`, channels `n0..n0 + 8` lie inside `out` (R·n bytes, n0 + 8 <= n).
@@ -179,14 +183,14 @@ fn micro<const R: usize, const GENERAL: bool>(
         }
     }
     if full < tiles {
-        let bytes = accumulate::<R, GENERAL>(tile, &weights[full * groups..], &bias[full * GEMM_NR..], &xi, s);
+        let bytes = accumulate::<R, FORM>(tile, &weights[full * groups..], &bias[full * GEMM_NR..], &xi, s);
         store_partial(&bytes, out, n, first + full * GEMM_NR);
     }
 }
 
 /// One weight tile over the register tile: the `R` rows of 8 finished output bytes (low halves).
 #[inline(always)]
-fn accumulate<const R: usize, const GENERAL: bool>(
+fn accumulate<const R: usize, const FORM: u8>(
     tile: &[[PixelGroup; R]],
     weights: &[WeightGroup],
     bias: &[i32],
@@ -218,7 +222,7 @@ fn accumulate<const R: usize, const GENERAL: bool>(
         wp += core::mem::size_of::<WeightGroup>();
         ap += R * core::mem::size_of::<PixelGroup>();
     }
-    core::array::from_fn(|r| s.finish8::<GENERAL>(acc[r][0], acc[r][1]))
+    core::array::from_fn(|r| s.finish8::<FORM>(acc[r][0], acc[r][1]))
 }
 
 /// The last, partial tile of channels (`n` not a multiple of 8: the classifier's 1001).
