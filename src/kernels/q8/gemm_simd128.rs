@@ -30,12 +30,7 @@ pub fn pack_a_row(a: &[u8], tile: &mut [MaybeUninit<PixelGroup>], r: usize, rows
     let (src, mut dst) = (a.as_ptr() as usize, tile.as_mut_ptr() as usize + r * core::mem::size_of::<PixelGroup>());
     for j in 0..whole {
         // SAFETY: 8 readable bytes at `a[8j..]`; two 8-byte groups of `tile` inside `groups · rows` (asserted above).
-        unsafe {
-            let v = u16x8_load_extend_u8x8((src + 8 * j) as *const u8);
-            xi = i32x4_add(xi, xi_terms(v));
-            v128_store64_lane::<0>(v, dst as *mut u64);
-            v128_store64_lane::<1>(v, (dst + stride) as *mut u64);
-        }
+        xi = i32x4_add(xi, unsafe { pack_two_groups((src + 8 * j) as *const u8, dst, stride) });
         dst += 2 * stride;
     }
     let mut g = 2 * whole;
@@ -59,6 +54,19 @@ pub fn pack_a_row(a: &[u8], tile: &mut [MaybeUninit<PixelGroup>], r: usize, rows
     i32x4_extract_lane::<0>(xi).wrapping_add(i32x4_extract_lane::<2>(xi))
 }
 
+/// Widen the 8 bytes at `src` into two packed groups, stored at address `dst` and `dst + stride` (one row of two
+/// consecutive groups of a tile); returns their `ξ` terms ([`xi_terms`]).
+///
+/// # Safety
+/// 8 readable bytes at `src`; 8 writable bytes at `dst` and at `dst + stride`.
+#[inline(always)]
+unsafe fn pack_two_groups(src: *const u8, dst: usize, stride: usize) -> v128 {
+    let v = u16x8_load_extend_u8x8(src);
+    v128_store64_lane::<0>(v, dst as *mut u64);
+    v128_store64_lane::<1>(v, (dst + stride) as *mut u64);
+    xi_terms(v)
+}
+
 /// The `ξ` terms of two packed groups `v` (`i16` lanes `a0..a7`): `a0·a2 + a1·a3` in lane 0, `a4·a6 + a5·a7` in
 /// lane 2 (the zeros shifted in give 0 in lanes 1 and 3).
 #[inline(always)]
@@ -76,12 +84,7 @@ pub fn pack_stem(input: &[u8], starts: [usize; 3], tile: &mut [MaybeUninit<Pixel
     let mut xi = i32x4_splat(0);
     for (fy, &s) in starts.iter().enumerate() {
         // SAFETY: 8 readable bytes at `input[s..]` (asserted); groups 2fy and 2fy + 1 of row r lie in the tile.
-        unsafe {
-            let v = u16x8_load_extend_u8x8(input.as_ptr().add(s));
-            xi = i32x4_add(xi, xi_terms(v));
-            v128_store64_lane::<0>(v, (dst + 2 * fy * stride) as *mut u64);
-            v128_store64_lane::<1>(v, (dst + (2 * fy + 1) * stride) as *mut u64);
-        }
+        xi = i32x4_add(xi, unsafe { pack_two_groups(input.as_ptr().add(s), dst + 2 * fy * stride, stride) });
     }
     let ninth = starts.map(|s| u32::from(input[s + 8]));
     let last: PixelGroup = [ninth[0] | ninth[1] << 16, ninth[2]];

@@ -127,14 +127,12 @@ impl OutputStage {
         let (lo, hi) = (i32::from(self.act_min), i32::from(self.act_max));
         let exact = |x: i64| i32::from(self.apply(x as i32));
         let float = |x: i64| form.eval(x as i32).clamp(lo, hi);
-        if exact(-b) != float(-b) || exact(b) != float(b) {
+        let (first, last) = (exact(-b), exact(b));
+        if first != float(-b) || last != float(b) {
             return None;
         }
-        for v in lo..hi {
-            // Steps from v to above v strictly inside the range only (the ends were compared above).
-            if exact(-b) > v || exact(b) <= v {
-                continue;
-            }
+        // Each step of the exact stage inside the range, from v to above v.
+        for v in first..last {
             // exact(below) <= v < exact(above)
             let (mut below, mut above) = (-b, b);
             while above - below > 1 {
