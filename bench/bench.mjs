@@ -36,6 +36,7 @@ const PEERS = {
   'tfjs-wasm-mt': { kind: 'tfjs-wasm', threaded: true, desc: '@tensorflow/tfjs-backend-wasm: XNNPACK, threaded SIMD build, --threads threads' },
   'ort-wasm-mt': { kind: 'ort-wasm', threaded: true, desc: 'onnxruntime-web: wasm EP, --threads threads' },
 };
+/** Idle time before each inference in the threaded peers' page (see pageGroups). */
 const THREADED_GAP_MS = 40;
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
@@ -51,6 +52,8 @@ const USAGE = `usage: ./build.sh bench [options]      (or: node bench/bench.mjs 
   --builds a,b     project builds: pkg/ folder names (default: every pkg/web* holding mobilenet_wasm_bg.wasm)
   --pkg DIR        where the builds are (default <repo>/pkg; e.g. a saved baseline build to compare with)
   --threads N      threads for threaded builds and peers (default: the machine's core count)
+  --gap MS         idle time before each inference in the threaded peers' page (default ${THREADED_GAP_MS})
+  --speedup-gap MS idle time before each inference in the project's own threads speed-up page (default 0)
   --image ID       the timed golden input (default grace_hopper_bmp)
   --check L        images whose outputs are checked: 'all' (default: the 9 golden images), 'timed' or ids
   --no-node        skip the project's Node rows      --no-peak   skip the f32x4 peak and the layer timing
@@ -61,7 +64,7 @@ const USAGE = `usage: ./build.sh bench [options]      (or: node bench/bench.mjs 
 
 function parseArgs(argv) {
   const o = { runs: 50, warmup: 5, models: null, peers: null, builds: null, threads: null, image: 'grace_hopper_bmp',
-    check: 'all', pkg: path.join(ROOT, 'pkg'), node: true, peak: true, layers: true, peakOnly: false, json: null, chromium: '/usr/bin/chromium', verbose: false };
+    check: 'all', gap: THREADED_GAP_MS, speedupGap: 0, pkg: path.join(ROOT, 'pkg'), node: true, peak: true, layers: true, peakOnly: false, json: null, chromium: '/usr/bin/chromium', verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -76,6 +79,8 @@ function parseArgs(argv) {
       case '--peers': o.peers = list().filter((p) => p !== 'none'); break;
       case '--builds': o.builds = list(); break;
       case '--threads': o.threads = Number(val()); break;
+      case '--gap': o.gap = Number(val()); break;
+      case '--speedup-gap': o.speedupGap = Number(val()); break;
       case '--image': o.image = val(); break;
       case '--check': o.check = val(); break;
       case '--pkg': o.pkg = path.resolve(val()); break;
@@ -91,6 +96,7 @@ function parseArgs(argv) {
     }
   }
   if (!(o.runs >= 1) || !(o.warmup >= 1)) throw new Error('--runs and --warmup must be >= 1');
+  if (!(o.gap >= 0) || !(o.speedupGap >= 0)) throw new Error('--gap and --speedup-gap must be >= 0');
   for (const p of o.peers ?? []) if (!PEERS[p]) throw new Error(`unknown peer ${p}`);
   return o;
 }
@@ -132,7 +138,14 @@ function findModels(o) {
   return chosen;
 }
 
-/** Page groups: single-threaded runtimes share one page; threaded ones get their own (their pools would compete). */
+/** Page groups: single-threaded runtimes share one page; threaded ones get their own (their pools would compete).
+ * A third page, with the project alone, times the threads speed-up: `project-worker` and the threaded build back to
+ * back. In the threaded peers' page every inference waits `--gap` ms first, so no peer's pool is still spinning
+ * (XNNPACK's pthreadpool and ORT spin-wait after a job; with ORT and TF.js in the page and no gap, the project's
+ * 2-thread median went from 16.7 to 28.5 ms). But after ~40 ms idle this 2-vCPU VM is slow to wake the second
+ * vCPU, for every threaded runtime (measured 2026-11-30: project 2 threads 17.2 ms median at a 0 ms gap, 17.8 at
+ * 25, 22-24 at 40, with p10 unchanged; tflite-mt 22.6 / 22.9 / 27.5), so the speed-up is timed where no foreign
+ * pool runs: the project's helpers stop spinning when an inference ends. */
 function pageGroups(o, builds) {
   const threaded = builds.some((b) => b.threaded);
   const peers = o.peers ?? ['tflite', 'tfjs-wasm', 'ort-wasm', ...(threaded ? ['tflite-mt', 'tfjs-wasm-mt', 'ort-wasm-mt'] : [])];
@@ -146,8 +159,10 @@ function pageGroups(o, builds) {
     { name: 'single-thread', runtimes: [...builds.filter(inSingleThreadPage).map(spec), ...peers.filter((p) => !PEERS[p].threaded).map(peerSpec)] },
     // Between two threaded inferences a pause, so the previous runtime's pool has stopped spinning (XNNPACK's
     // pthreadpool and ORT spin-wait after a job) and does not steal the cores of the next one.
-    { name: 'threaded', gapMs: THREADED_GAP_MS, runtimes: [...builds.filter((b) => !inSingleThreadPage(b)).map(spec), ...peers.filter((p) => PEERS[p].threaded).map(peerSpec)] },
+    { name: 'threaded', gapMs: o.gap, runtimes: [...builds.filter((b) => !inSingleThreadPage(b)).map(spec), ...peers.filter((p) => PEERS[p].threaded).map(peerSpec)] },
+    { name: 'speed-up', speedup: true, gapMs: o.speedupGap, runtimes: builds.filter((b) => b.inWorker || b.threaded).map(spec) },
   ];
+  groups[2].runtimes = groups[2].runtimes.some((r) => r.threaded) && groups[2].runtimes.some((r) => !r.threaded) ? groups[2].runtimes : [];
   return groups.filter((g) => g.runtimes.length);
 }
 
@@ -257,8 +272,9 @@ async function runGroup(group, model, o, origin, nodes) {
   const specs = group.runtimes.filter((r) => r.kind === 'project' || r.kind === 'tflite' || !model.convertError);
   // tfjs-backend-wasm caps its pool at navigator.hardwareConcurrency / 2 (1 thread on 2 cores, whatever
   // setThreadsCount says): the threaded page reports twice the thread count, so every runtime gets --threads.
-  const B = await openPage(o, origin, log, group.gapMs ? 2 * (o.threads ?? os.cpus().length) : null);
-  if (group.gapMs) log(`navigator.hardwareConcurrency reported as ${2 * (o.threads ?? os.cpus().length)}`);
+  const tfjsThreads = group.name === 'threaded' ? 2 * (o.threads ?? os.cpus().length) : null;
+  const B = await openPage(o, origin, log, tfjsThreads);
+  if (tfjsThreads) log(`navigator.hardwareConcurrency reported as ${2 * (o.threads ?? os.cpus().length)}`);
   try {
     const setup = await evaluate(B.page, ([m, s]) => window.bench.setup(m, s), [model.page, specs]);
     const live = specs.filter((s) => !setup.runtimes[s.id].error);
@@ -389,7 +405,8 @@ async function main() {
           for (const id of [...g.runtimes.map((x) => x.id), ...nodes.map((x) => x.id)]) entry.runtimes[id] = { error };
           continue;
         }
-        Object.assign(entry.runtimes, r.res);
+        if (g.speedup) entry.speedup = { gapMs: g.gapMs, runtimes: r.res };
+        else Object.assign(entry.runtimes, r.res);
         entry.noise[g.name] = r.noise;
         entry.pages[g.name] = r.page;
         if (r.page.external.length) console.log(`    WARNING: requests left 127.0.0.1: ${r.page.external.join(' ')}`);

@@ -38,6 +38,18 @@ function speedupPairs(entry, builds) {
   if (!single) return [];
   return builds.filter((b) => b.threaded && ratio(entry, single.id, b.id) != null).map((b) => [single.id, b.id]);
 }
+/** The speed-up page's runtimes as an entry of their own (null if the run had none). */
+const speedupEntry = (entry) => (entry.speedup ? { runtimes: entry.speedup.runtimes } : null);
+
+/** Speed-up rows of an entry: [page label, pseudo-entry, worker id, threaded id], the project's own page first. */
+function speedupRows(entry, builds, gapMs) {
+  const rows = [];
+  const own = speedupEntry(entry);
+  if (own) for (const [w, t] of speedupPairs(own, builds)) rows.push([`project alone, ${entry.speedup.gapMs ?? 0} ms gap`, own, w, t]);
+  for (const [w, t] of speedupPairs(entry, builds)) rows.push([`with threaded peers, ${gapMs ?? '?'} ms gap`, entry, w, t]);
+  return rows;
+}
+
 const ratioCell = (e, a, b) => (ratio(e, a, b) == null ? '-' : `${fmt(ratio(e, a, b), 2)} (${fmt(pairedRatio(e, a, b), 2)})`);
 
 /** Short correctness cell: the project must be bit-exact with golden (uint8); peers: top-1 agreement. */
@@ -69,6 +81,12 @@ export function printModel(stem, entry, builds) {
     return [id, r.env, r.info?.threads ?? 1, ms(s.median), ms(s.p10), ms(s.p90), ms(s.min), ms(r.firstMs), ms(r.setupMs), vs || '-', checkCell(r)];
   });
   console.log(textTable(['runtime', 'env', 'threads', 'median', 'p10', 'p90', 'min', 'first', 'setup', 'project/this', 'check'], rows));
+  const own = speedupEntry(entry);
+  for (const [w, t] of own ? speedupPairs(own, builds) : []) {
+    const [x, y] = [own.runtimes[w].stats, own.runtimes[t].stats];
+    console.log(`  threads speed-up, project alone (${entry.speedup.gapMs ?? 0} ms gap): ${w} ${ms(x.median)} ms (${ms(x.p10)}–${ms(x.p90)}), ` +
+      `${t} ${ms(y.median)} ms (${ms(y.p10)}–${ms(y.p90)}): ${fmt(ratio(own, w, t), 2)}× (per round ${fmt(pairedRatio(own, w, t), 2)}×)`);
+  }
   console.log(`  noise: ${noiseLine(entry)}`);
 }
 
@@ -85,7 +103,9 @@ export function printReport(out, builds) {
       for (const b of builds.filter(inSingleThreadPage)) {
         for (const p of peersOf(e).filter((x) => !isThreaded(x))) cells.push(`${b.id}/${p} ${fmt(ratio(e, b.id, p), 2)}`);
       }
-      for (const [w, t] of speedupPairs(e, builds)) cells.push(`${w}/${t} ${fmt(ratio(e, w, t), 2)} (${fmt(pairedRatio(e, w, t), 2)})`);
+      for (const [label, x, w, t] of speedupRows(e, builds, out.env?.options?.gap)) {
+        cells.push(`${w}/${t} ${fmt(ratio(x, w, t), 2)} (${fmt(pairedRatio(x, w, t), 2)}) [${label}]`);
+      }
       return cells;
     });
     console.log('\n==== ratios (median / median; < 1 = project faster)');
@@ -135,12 +155,14 @@ export function markdownReport(out, builds) {
         const fp = fastestPeer(e, b.threaded);
         return [short(stem), b.id, ...peerCols.map((p) => ratioCell(e, b.id, p)), fp ? `${ratioCell(e, b.id, fp)} ${fp}` : '-'];
       }))));
-    const speedups = entries.flatMap(([stem, e]) => speedupPairs(e, builds).map(([w, t]) =>
-      [short(stem), t, `${e.runtimes[t].info?.threads ?? '?'}`, fmt(ratio(e, w, t), 2), fmt(pairedRatio(e, w, t), 2)]));
+    const speedups = entries.flatMap(([stem, e]) => speedupRows(e, builds, env.options.gap).map(([label, x, w, t]) =>
+      [short(stem), t, label, `${x.runtimes[t].info?.threads ?? '?'}`, `${ms(x.runtimes[w].stats.median)} → ${ms(x.runtimes[t].stats.median)}`,
+        fmt(ratio(x, w, t), 2), fmt(pairedRatio(x, w, t), 2)]));
     if (speedups.length) {
       md.push('', '**Threads speed-up**: `project-worker` (the single-thread build) ÷ the threaded build, both in a ' +
-        'Worker, timed over the message round trip, interleaved in the threaded page with its idle gap');
-      md.push(markdownTable(['model', 'build', 'threads', 'ratio of medians', 'median per-round ratio'], speedups));
+        'Worker, timed over the message round trip, interleaved one inference at a time: in a page of their own, and in ' +
+        'the threaded peers\' page with its idle gap before every inference');
+      md.push(markdownTable(['model', 'build', 'page', 'threads', 'median ms', 'ratio of medians', 'median per-round ratio'], speedups));
     }
     md.push('', '**First inference / setup, ms** (first = the first call after loading; setup = load the runtime + model)');
     md.push(markdownTable(['model', ...ids], entries.map(([stem, e]) => [short(stem), ...ids.map((id) => {
