@@ -46,7 +46,7 @@ function speedupRows(entry, builds, gapMs) {
   const rows = [];
   const own = speedupEntry(entry);
   if (own) for (const [w, t] of speedupPairs(own, builds)) rows.push([`project alone, ${entry.speedup.gapMs ?? 0} ms gap`, own, w, t]);
-  for (const [w, t] of speedupPairs(entry, builds)) rows.push([`with threaded peers, ${gapMs ?? '?'} ms gap`, entry, w, t]);
+  for (const [w, t] of speedupPairs(entry, builds)) rows.push([`threaded page, ${gapMs ?? '?'} ms gap`, entry, w, t]);
   return rows;
 }
 
@@ -161,7 +161,7 @@ export function markdownReport(out, builds) {
     if (speedups.length) {
       md.push('', '**Threads speed-up**: `project-worker` (the single-thread build) ÷ the threaded build, both in a ' +
         'Worker, timed over the message round trip, interleaved one inference at a time: in a page of their own, and in ' +
-        'the threaded peers\' page with its idle gap before every inference');
+        'the threaded page (with the threaded peers) with its idle gap before every inference');
       md.push(markdownTable(['model', 'build', 'page', 'threads', 'median ms', 'ratio of medians', 'median per-round ratio'], speedups));
     }
     md.push('', '**First inference / setup, ms** (first = the first call after loading; setup = load the runtime + model)');
