@@ -142,7 +142,7 @@ function findModels(o) {
  * A third page, with the project alone, times the threads speed-up: `project-worker` and the threaded build back to
  * back. In the threaded peers' page every inference waits `--gap` ms first, so no peer's pool is still spinning
  * (XNNPACK's pthreadpool and ORT spin-wait after a job; with ORT and TF.js in the page and no gap, the project's
- * 2-thread median went from 16.7 to 28.5 ms). But after ~40 ms idle this 2-vCPU VM is slow to wake the second
+ * 2-thread median on 1.0/224 was 28.5 ms, p10 16.7). But after ~40 ms idle this 2-vCPU VM is slow to wake the second
  * vCPU, for every threaded runtime (measured 2026-11-30: project 2 threads 17.2 ms median at a 0 ms gap, 17.8 at
  * 25, 22-24 at 40, with p10 unchanged; tflite-mt 22.6 / 22.9 / 27.5), so the speed-up is timed where no foreign
  * pool runs: the project's helpers stop spinning when an inference ends. */
