@@ -216,7 +216,7 @@ pub fn conv2d_packed(w: &Window2d, p: &PackedConv, input: &[u8], output: &mut [u
             };
         }
         // SAFETY: the loop above wrote all `groups · rows` values (`pack_a_row` writes every group of its row).
-        let packed = unsafe { &*(&tile[..groups * rows] as *const [MaybeUninit<PixelGroup>] as *const [PixelGroup]) };
+        let packed = unsafe { written(&tile[..groups * rows]) };
         let out = &mut output[m * n..(m + rows) * n];
         kernel::tiles(rows, packed, &p.weights, &p.bias, &xi[..rows], &stage, out, n, 0);
         m += rows;
@@ -246,7 +246,7 @@ fn conv2d_stem(w: &Window2d, p: &PackedConv, input: &[u8], output: &mut [u8]) {
         for ox in (0..lo).chain(hi..w.out_w) {
             let xi = gather.pack(input, oy, ox, &mut tile, 0, 1, 7);
             // SAFETY: `pack` wrote all 7 groups of the one row.
-            let packed = unsafe { &*(&tile as *const [MaybeUninit<PixelGroup>] as *const [PixelGroup]) };
+            let packed = unsafe { written(&tile) };
             let out = &mut out_row[ox * n..(ox + 1) * n];
             kernel::tiles(1, packed, &p.weights, &p.bias, &[xi], &stage, out, n, 0);
         }
@@ -281,7 +281,7 @@ fn stem_row(
         };
         let xi = if rows == 2 { [pack(0, &mut tile), pack(1, &mut tile)] } else { [pack(0, &mut tile), 0] };
         // SAFETY: `pack_stem` wrote all 7 groups of each of the `rows` rows.
-        let packed = unsafe { &*(&tile[..7 * rows] as *const [MaybeUninit<PixelGroup>] as *const [PixelGroup]) };
+        let packed = unsafe { written(&tile[..7 * rows]) };
         let out = &mut out[i * n..(i + rows) * n];
         kernel::tiles(rows, packed, &p.weights, &p.bias, &xi[..rows], stage, out, n, 0);
         i += rows;
@@ -308,11 +308,19 @@ pub fn conv2d_packed_channel_tiles(w: &Window2d, p: &PackedConv, input: &[u8], t
         Im2col::new(w, p.input_zero_point).pack(input, 0, 0, tile, 0, 1, groups)
     };
     // SAFETY: `pack_a_row` writes every group of its row.
-    let packed = unsafe { &*(tile as *const [MaybeUninit<PixelGroup>] as *const [PixelGroup]) };
+    let packed = unsafe { written(tile) };
     let weights = &p.weights[tiles.start * groups..tiles.end * groups];
     let bias = &p.bias[tiles.start * GEMM_NR..tiles.end * GEMM_NR];
     let len = channels.len();
     kernel::tiles(1, packed, weights, bias, &[xi], &kernel::stage(&p.stage), output, len, 0);
+}
+
+/// A packed tile whose every value has been written.
+///
+/// # Safety
+/// Every element of `tile` must be initialised.
+unsafe fn written(tile: &[MaybeUninit<PixelGroup>]) -> &[PixelGroup] {
+    &*(tile as *const [MaybeUninit<PixelGroup>] as *const [PixelGroup])
 }
 
 /// Gathers the `k` values of an output pixel for a general window; taps outside the image read `zx`. A filter row
