@@ -160,9 +160,10 @@ function pageGroups(o, builds) {
     // Between two threaded inferences a pause, so the previous runtime's pool has stopped spinning (XNNPACK's
     // pthreadpool and ORT spin-wait after a job) and does not steal the cores of the next one.
     { name: 'threaded', gapMs: o.gap, runtimes: [...builds.filter((b) => !inSingleThreadPage(b)).map(spec), ...peers.filter((p) => PEERS[p].threaded).map(peerSpec)] },
-    { name: 'speed-up', speedup: true, gapMs: o.speedupGap, runtimes: builds.filter((b) => b.inWorker || b.threaded).map(spec) },
+    // `project-worker` exists only beside a threaded build (findBuilds): then this page holds the pair.
+    { name: 'speed-up', speedup: true, gapMs: o.speedupGap,
+      runtimes: builds.some((b) => b.inWorker) ? builds.filter((b) => b.inWorker || b.threaded).map(spec) : [] },
   ];
-  groups[2].runtimes = groups[2].runtimes.some((r) => r.threaded) && groups[2].runtimes.some((r) => !r.threaded) ? groups[2].runtimes : [];
   return groups.filter((g) => g.runtimes.length);
 }
 

@@ -230,7 +230,6 @@ pub fn conv2d_packed(w: &Window2d, p: &PackedConv, input: &[u8], output: &mut [u
 fn conv2d_stem(w: &Window2d, p: &PackedConv, input: &[u8], output: &mut [u8]) {
     let n = p.out_c;
     let stage = kernel::stage(&p.stage);
-    let mut gather = Im2col::new(w, p.input_zero_point);
     let mut tile = [const { MaybeUninit::<PixelGroup>::uninit() }; 7];
     // Interior columns: ox·stride ≥ pad_left and ox·stride - pad_left + 3 ≤ in_w.
     let first = w.pad_left.div_ceil(w.stride_w).min(w.out_w);
@@ -244,8 +243,8 @@ fn conv2d_stem(w: &Window2d, p: &PackedConv, input: &[u8], output: &mut [u8]) {
         let (lo, hi) = if row_inside { (first, end) } else { (w.out_w, w.out_w) };
         let out_row = &mut output[oy * w.out_w * n..(oy + 1) * w.out_w * n];
         for ox in (0..lo).chain(hi..w.out_w) {
-            let xi = gather.pack(input, oy, ox, &mut tile, 0, 1, 7);
-            // SAFETY: `pack` wrote all 7 groups of the one row.
+            let xi = pack_stem_gathered(w, p.input_zero_point, input, oy, ox, &mut tile);
+            // SAFETY: `pack_stem_gathered` wrote all 7 groups of its one-row tile.
             let packed = unsafe { written(&tile) };
             let out = &mut out_row[ox * n..(ox + 1) * n];
             kernel::tiles(1, packed, &p.weights, &p.bias, &[xi], &stage, out, n, 0);
@@ -304,15 +303,47 @@ pub fn conv2d_packed_channel_tiles(w: &Window2d, p: &PackedConv, input: &[u8], t
     let tile = &mut tile[..groups];
     let xi = if reads_pixels_in_place(w) {
         kernel::pack_a_row(input, tile, 0, 1, groups)
+    } else if is_rgb_stem(w) {
+        pack_stem_gathered(w, p.input_zero_point, input, 0, 0, tile)
     } else {
         Im2col::new(w, p.input_zero_point).pack(input, 0, 0, tile, 0, 1, groups)
     };
-    // SAFETY: `pack_a_row` writes every group of its row.
+    // SAFETY: each packing above writes every group of its row.
     let packed = unsafe { written(tile) };
     let weights = &p.weights[tiles.start * groups..tiles.end * groups];
     let bias = &p.bias[tiles.start * GEMM_NR..tiles.end * GEMM_NR];
     let len = channels.len();
     kernel::tiles(1, packed, weights, bias, &[xi], &kernel::stage(&p.stage), output, len, 0);
+}
+
+/// Stem output pixel (`oy`, `ox`), wherever it lies, as a one-row tile ([`kernel::pack_stem`]); returns its `ξ`.
+/// Its three filter rows are copied into a small buffer, with `zx` for the taps outside the image (a SAME stem's
+/// last row and column).
+fn pack_stem_gathered(
+    w: &Window2d,
+    zx: u8,
+    input: &[u8],
+    oy: usize,
+    ox: usize,
+    tile: &mut [MaybeUninit<PixelGroup>],
+) -> i32 {
+    let iy0 = (oy * w.stride_h).wrapping_sub(w.pad_top);
+    let ix0 = (ox * w.stride_w).wrapping_sub(w.pad_left);
+    let mut rows3 = [zx; 3 * STEM_ROW];
+    for fy in 0..3 {
+        let iy = iy0.wrapping_add(fy);
+        if iy >= w.in_h {
+            continue;
+        }
+        for fx in 0..3 {
+            let ix = ix0.wrapping_add(fx);
+            if ix < w.in_w {
+                let at = (iy * w.in_w + ix) * 3;
+                rows3[fy * STEM_ROW + 3 * fx..][..3].copy_from_slice(&input[at..at + 3]);
+            }
+        }
+    }
+    kernel::pack_stem(&rows3, [0, STEM_ROW, 2 * STEM_ROW], tile, 0, 1)
 }
 
 /// A packed tile whose every value has been written.
@@ -323,20 +354,19 @@ unsafe fn written(tile: &[MaybeUninit<PixelGroup>]) -> &[PixelGroup] {
     &*(tile as *const [MaybeUninit<PixelGroup>] as *const [PixelGroup])
 }
 
-/// Gathers the `k` values of an output pixel for a general window; taps outside the image read `zx`. A filter row
-/// whose taps are all inside the image is one contiguous span of the HWC input.
+/// Gathers the `k` values of an output pixel for a general window (not the RGB stem, packed in its own order by
+/// [`pack_stem_gathered`]); taps outside the image read `zx`. A filter row whose taps are all inside the image is
+/// one contiguous span of the HWC input.
 struct Im2col<'w> {
     w: &'w Window2d,
     zx: u8,
-    /// The RGB stem (3×3 filter, 3 input channels): interior pixels are packed straight from the input rows.
-    stem: bool,
     /// `k` values, plus room for the 16-byte stores of `kernel::copy_span`.
     row: [u8; MAX_GEMM_K + 16],
 }
 
 impl<'w> Im2col<'w> {
     fn new(w: &'w Window2d, zx: u8) -> Self {
-        Im2col { w, zx, stem: is_rgb_stem(w), row: [0; MAX_GEMM_K + 16] }
+        Im2col { w, zx, row: [0; MAX_GEMM_K + 16] }
     }
 
     /// Pack output pixel (`oy`, `ox`) as row `r` of a `rows`-pixel tile; returns its `ξ`.
@@ -355,30 +385,6 @@ impl<'w> Im2col<'w> {
         let w = self.w;
         let iy0 = (oy * w.stride_h).wrapping_sub(w.pad_top);
         let ix0 = (ox * w.stride_w).wrapping_sub(w.pad_left);
-        if self.stem {
-            let inside = iy0 < w.in_h && iy0 + 3 <= w.in_h && ix0 < w.in_w && ix0 + 3 <= w.in_w;
-            let start = |fy: usize| ((iy0 + fy) * w.in_w + ix0) * 3;
-            if inside {
-                return kernel::pack_stem(input, [start(0), start(1), start(2)], tile, r, rows);
-            }
-            // A border pixel (the last row and column of a SAME stem): its three filter rows, with `zx` for the
-            // taps outside the image, copied into a small buffer that the interior path then packs.
-            let mut rows3 = [self.zx; 3 * STEM_ROW];
-            for fy in 0..3 {
-                let iy = iy0.wrapping_add(fy);
-                if iy >= w.in_h {
-                    continue;
-                }
-                for fx in 0..3 {
-                    let ix = ix0.wrapping_add(fx);
-                    if ix < w.in_w {
-                        let at = (iy * w.in_w + ix) * 3;
-                        rows3[fy * STEM_ROW + 3 * fx..][..3].copy_from_slice(&input[at..at + 3]);
-                    }
-                }
-            }
-            return kernel::pack_stem(&rows3, [0, STEM_ROW, 2 * STEM_ROW], tile, r, rows);
-        }
         let a = self.gather(input, iy0, ix0);
         kernel::pack_a_row(a, tile, r, rows, groups)
     }
@@ -413,8 +419,8 @@ impl<'w> Im2col<'w> {
     }
 }
 
-/// `dst[..len].copy_from_slice(&src[at..at + len])` in fixed-size pieces: the spans here are a few bytes (9 for
-/// the stem), for which a `memcpy` call (`memory.copy` in wasm) costs far more than the copy.
+/// `dst[..len].copy_from_slice(&src[at..at + len])` in fixed-size pieces: the spans here are a few bytes (a filter
+/// row of a small window), for which a `memcpy` call (`memory.copy` in wasm) costs far more than the copy.
 #[inline]
 pub(super) fn copy_small(dst: &mut [u8], src: &[u8], at: usize, len: usize) {
     let (dst, src) = (&mut dst[..len], &src[at..at + len]);
